@@ -1,0 +1,53 @@
+# coopsim: `make demo` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+# A Python >= 3.12: python3 (under .python-version), else python3.13 / python3.12 on PATH.
+PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: demo test lint format bench clean venv browser-deps
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "coopsim needs Python >= 3.12: none of python3, python3.13, python3.12 on PATH is new enough." >&2; \
+		echo "Install Python 3.12 (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@ $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m coopsim.demo
+
+browser-deps:
+	@bash .ci/browser-deps.sh
+
+test: $(TEST_STAMP) browser-deps
+	$(BIN)/python -m pytest -W error
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(TEST_STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
