@@ -1,0 +1,445 @@
+"""Model parameters as plain, frozen dataclasses: one source for defaults, ranges, units and docs.
+
+Ranges are ``annotated_types`` constraints and descriptions live in field metadata, so the scenario
+layer validates these very classes (and derives the JSON Schema from them) without the model knowing
+anything of files. One step is one month.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields, make_dataclass
+from typing import Annotated, Any, Literal
+
+from annotated_types import Ge, Interval
+
+from coopsim.model.sectors import SECTOR_DEFAULTS, SECTORS
+
+MAX_ORGANISATIONS = 200_000
+MAX_STEPS = 1_000_000
+
+Mode = Literal["statism", "pluralism", "corporatism", "governance"]
+MODES: tuple[str, ...] = ("statism", "pluralism", "corporatism", "governance")
+ShockKind = Literal["capacity_loss", "budget_cut", "demand_surge", "trust_shock", "staff_exodus"]
+SHOCK_KINDS: tuple[str, ...] = (
+    "capacity_loss",
+    "budget_cut",
+    "demand_surge",
+    "trust_shock",
+    "staff_exodus",
+)
+
+Unit = Annotated[float, Interval(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Ge(0.0)]
+Step = Annotated[int, Interval(ge=0, le=MAX_STEPS)]
+
+
+def _describe(schema: dict[str, Any], cls: type) -> None:
+    """Copy each field's ``doc`` and ``unit`` metadata into the JSON Schema."""
+    props = schema.get("properties", {})
+    for f in fields(cls):
+        if f.name in props and "doc" in f.metadata:
+            unit = f.metadata.get("unit")
+            props[f.name]["description"] = f.metadata["doc"] + (f" [{unit}]" if unit else "")
+
+
+_CONFIG = {"extra": "forbid", "json_schema_extra": _describe, "strict": False}
+
+
+def doc(text: str, unit: str | None = None) -> dict[str, str]:
+    """Field metadata: a description and an optional unit."""
+    return {"doc": text, "unit": unit} if unit else {"doc": text}
+
+
+def _param(default: Any, text: str, unit: str | None = None) -> Any:
+    return field(default=default, metadata=doc(text, unit))
+
+
+def _part(factory: Any, text: str) -> Any:
+    return field(default_factory=factory, metadata=doc(text))
+
+
+# --------------------------------------------------------------------------------------------------
+# Population
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Per-step endowment by resource kind."""
+
+    __pydantic_config__ = _CONFIG
+    finance: NonNegative = _param(1.0, "Money an organisation can commit each step.", "units/step")
+    staff: NonNegative = _param(0.5, "Staff time it can commit each step.", "units/step")
+    expertise: NonNegative = _param(0.5, "Technical and service expertise.", "units/step")
+    legitimacy: NonNegative = _param(
+        0.5, "Local knowledge and social standing it lends to joint work.", "units/step"
+    )
+
+
+@dataclass(frozen=True)
+class Goals:
+    """Weights over goal dimensions (normalised when organisations are created)."""
+
+    __pydantic_config__ = _CONFIG
+    public_value: NonNegative = _param(0.25, "Weight on public value.")
+    profit: NonNegative = _param(0.25, "Weight on profit.")
+    mission: NonNegative = _param(0.25, "Weight on the organisation's mission.")
+    own_sector: NonNegative = _param(0.25, "Weight on sectoral interest (departmentalism).")
+
+    def __post_init__(self) -> None:
+        if self.public_value + self.profit + self.mission + self.own_sector <= 0:
+            raise ValueError("at least one goal weight must be positive")
+
+
+@dataclass(frozen=True)
+class Sector:
+    """One sector's organisations: how many, and the profile they are drawn around."""
+
+    __pydantic_config__ = _CONFIG
+    count: Annotated[int, Interval(ge=0, le=MAX_ORGANISATIONS)] = _param(
+        0, "Number of organisations of this sector."
+    )
+    resources: Resources = _part(Resources, "Per-step endowment by resource kind.")
+    goals: Goals = _part(Goals, "Goal weights.")
+    intrinsic_motivation: Unit = _param(0.5, "Public-service or mission motivation.")
+    incentive_sensitivity: Unit = _param(0.5, "How much rewards and sanctions weigh.")
+    transparency: Unit = _param(0.5, "How visible its real contribution is to partners.")
+    integrity: Unit = _param(0.6, "How reliably it keeps commitments.")
+    collaborative_capacity: Unit = _param(
+        0.5, "Negotiation, mediation and network-management skill."
+    )
+    authority: Unit = _param(0.1, "Formal power to decide and direct.")
+    responsibility: Unit = _param(0.1, "Accountability for outcomes.")
+
+
+def _sector_class(name: str) -> type:
+    """A ``Sector`` subclass whose defaults are the named sector's profile."""
+    profile = SECTOR_DEFAULTS[name]
+    nested = {"resources": Resources, "goals": Goals}
+    specs = []
+    for f in fields(Sector):
+        if f.name in nested:
+            sub = _with_defaults(nested[f.name], name, profile[f.name])
+            spec = field(default_factory=sub, metadata=f.metadata)
+            specs.append((f.name, sub, spec))
+        else:
+            specs.append((f.name, f.type, field(default=profile[f.name], metadata=f.metadata)))
+    title = "".join(p.capitalize() for p in name.split("_")) + "Sector"
+    return make_dataclass(title, specs, bases=(Sector,), frozen=True, module=__name__)
+
+
+def _with_defaults(base: type, sector: str, values: dict[str, float]) -> type:
+    title = "".join(p.capitalize() for p in sector.split("_")) + base.__name__
+    specs = [
+        (f.name, f.type, field(default=values[f.name], metadata=f.metadata)) for f in fields(base)
+    ]
+    return make_dataclass(title, specs, bases=(base,), frozen=True, module=__name__)
+
+
+GovernmentSector = _sector_class("government")
+BusinessSector = _sector_class("business")
+CivilSocietySector = _sector_class("civil_society")
+CommunitySector = _sector_class("community")
+SECTOR_CLASSES = dict(
+    zip(SECTORS, (GovernmentSector, BusinessSector, CivilSocietySector, CommunitySector))
+)
+
+
+@dataclass(frozen=True)
+class Population:
+    """The organisations of each sector, and how they know and federate with each other."""
+
+    __pydantic_config__ = _CONFIG
+    government: GovernmentSector = _part(GovernmentSector, "Government agencies.")  # type: ignore[valid-type]
+    business: BusinessSector = _part(BusinessSector, "Firms.")  # type: ignore[valid-type]
+    civil_society: CivilSocietySector = _part(CivilSocietySector, "NGOs.")  # type: ignore[valid-type]
+    community: CommunitySector = _part(CommunitySector, "Citizen groups.")  # type: ignore[valid-type]
+    heterogeneity: Unit = _param(
+        0.15, "Spread of individual traits around the sector profile (0 = identical)."
+    )
+    acquaintance_degree: Annotated[int, Interval(ge=1, le=100)] = _param(
+        6, "Mean degree of the scale-free acquaintance network (who knows whom)."
+    )
+    peak_membership: Unit = _param(
+        0.6, "Share of each sector affiliated to its peak organisation (insiders)."
+    )
+
+    def sector(self, name: str) -> Sector:
+        return getattr(self, name)
+
+    @property
+    def size(self) -> int:
+        return sum(self.sector(s).count for s in SECTORS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Governance, environment and shocks
+
+
+@dataclass(frozen=True)
+class ModeSwitch:
+    """A reform: the governance mode changes at a step."""
+
+    __pydantic_config__ = _CONFIG
+    at: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(1, "Step at which the new mode rules.")
+    mode: Mode = _param("governance", "The new governance mode.")
+
+
+@dataclass(frozen=True)
+class Governance:
+    """The governance mode and any reforms during the run."""
+
+    __pydantic_config__ = _CONFIG
+    mode: Mode = _param(
+        "governance", "statism | pluralism | corporatism | governance (the state's role)."
+    )
+    switch: tuple[ModeSwitch, ...] = _param((), "Reforms: changes of mode during the run.")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Problem pressure and the public purse."""
+
+    __pydantic_config__ = _CONFIG
+    demand: NonNegative = _param(
+        1.5, "Public demand for value per organisation (wicked problems persist).", "value/step"
+    )
+    demand_reversion: Unit = _param(
+        0.05, "Rate at which demand returns to its level after a drift.", "1/step"
+    )
+    demand_volatility: NonNegative = _param(0.03, "Relative size of random demand drift.")
+    budget: NonNegative = _param(
+        0.6,
+        "Government budget per agency for the mode's spending (same for every mode).",
+        "units/step",
+    )
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A shock: scheduled at a step, or drawn at random with a per-step rate."""
+
+    __pydantic_config__ = _CONFIG
+    kind: ShockKind = _param("capacity_loss", "What happens.")
+    at: Annotated[int, Interval(ge=1, le=MAX_STEPS)] | None = _param(
+        None, "Step at which it fires (omit and give `rate` for random shocks)."
+    )
+    rate: Unit | None = _param(None, "Per-step probability of firing at random.", "1/step")
+    target: str | tuple[str, ...] = _param(
+        "all", "`all`, a sector name, or a list of organisation names (e.g. government-3)."
+    )
+    severity: Unit = _param(0.5, "Share of capacity, budget or trust lost; demand rise factor.")
+    duration: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
+        12, "Steps the effect lasts (capacity_loss, budget_cut, demand_surge).", "steps"
+    )
+
+    def __post_init__(self) -> None:
+        if (self.at is None) == (self.rate is None):
+            raise ValueError("a shock needs exactly one of `at` (scheduled) or `rate` (random)")
+
+
+# --------------------------------------------------------------------------------------------------
+# Mechanisms
+
+
+@dataclass(frozen=True)
+class Partnerships:
+    """Formation, size, commitment and the life cycle of partnerships."""
+
+    __pydantic_config__ = _CONFIG
+    initiation_rate: Unit = _param(
+        0.08, "Chance that an eligible initiator proposes a partnership, per step.", "1/step"
+    )
+    size_min: Annotated[int, Interval(ge=2, le=50)] = _param(2, "Fewest members (with the lead).")
+    size_max: Annotated[int, Interval(ge=2, le=50)] = _param(5, "Most members (with the lead).")
+    max_memberships: Annotated[int, Interval(ge=1, le=16)] = _param(
+        2, "Partnerships one organisation can belong to at once."
+    )
+    commitment: Unit = _param(0.4, "Share of its endowment a member commits to a partnership.")
+    completion_value: NonNegative = _param(
+        30.0, "Cumulative value per member at which the objective is met.", "value"
+    )
+    min_members: Annotated[int, Interval(ge=1, le=50)] = _param(
+        2, "Below this many members a partnership dissolves."
+    )
+    patience: Annotated[int, Interval(ge=1, le=120)] = _param(
+        4, "Consecutive bad steps before a member leaves.", "steps"
+    )
+    exit_trust: Unit = _param(0.25, "Trust in partners below which a member wants out.")
+    candidates: Annotated[int, Interval(ge=1, le=200)] = _param(
+        10, "Candidates considered when choosing partners or bidders."
+    )
+
+    def __post_init__(self) -> None:
+        if self.size_min > self.size_max:
+            raise ValueError("size_min must not exceed size_max")
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The contribution choice: a logistic response to four motivation terms."""
+
+    __pydantic_config__ = _CONFIG
+    choice_sensitivity: NonNegative = _param(4.0, "β of the logistic delivery choice.")
+    mission_weight: NonNegative = _param(
+        1.0, "Internal-positive: mission and goal alignment with the objective."
+    )
+    blame_weight: NonNegative = _param(
+        0.6, "Internal-negative: blame avoidance from authority–responsibility mismatch."
+    )
+    reciprocity_weight: NonNegative = _param(
+        1.0, "Conditional cooperation: expected partner delivery (through trust)."
+    )
+    integrity_weight: NonNegative = _param(0.5, "Weight of keeping one's commitments.")
+    noise: NonNegative = _param(0.5, "Standard deviation of idiosyncratic utility shocks.")
+
+
+@dataclass(frozen=True)
+class Production:
+    """CES joint production of public value and the stand-alone outside option."""
+
+    __pydantic_config__ = _CONFIG
+    productivity: NonNegative = _param(
+        1.6, "A: value per unit of balanced pooled resources.", "value/unit"
+    )
+    substitution: Annotated[float, Interval(ge=-10.0, le=1.0)] = _param(
+        -1.0, "ρ: below 0 resource kinds are complements; 1 = perfect substitutes."
+    )
+    returns_to_scale: Annotated[float, Interval(ge=0.1, le=2.0)] = _param(1.0, "ν.")
+    alignment_weight: Unit = _param(
+        0.5, "How much shared understanding (goal alignment) scales output."
+    )
+    capacity_weight: Unit = _param(0.5, "How much collaborative capacity scales output.")
+    stand_alone: NonNegative = _param(
+        0.6, "Value per unit of uncommitted resource produced alone (outside option).", "value/unit"
+    )
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Personal and institutional trust, asymmetric updating and institutionalisation."""
+
+    __pydantic_config__ = _CONFIG
+    initial_personal: Unit = _param(0.5, "Personal trust between strangers (T₀).")
+    initial_institutional: Unit = _param(0.4, "Institutional trust before any joint work.")
+    gain: Unit = _param(0.08, "Personal trust gained per fully cooperative step.", "1/step")
+    loss: Unit = _param(0.25, "Personal trust lost per full defection (quick to lose).", "1/step")
+    damage: Unit = _param(0.3, "Lasting damage added by a betrayal.")
+    healing: Unit = _param(0.02, "Rate at which lasting damage heals.", "1/step")
+    defection_threshold: Unit = _param(
+        0.5, "Observed delivery below this share of the commitment counts as a defection."
+    )
+    institutionalisation: Unit = _param(
+        0.04, "Rate at which joint work becomes institutionalised (records, routines).", "1/step"
+    )
+    institutional_learning: Unit = _param(
+        0.15, "Rate at which institutional trust follows personal trust, times institutionalisation."
+    )
+    personal_weight_min: Unit = _param(
+        0.2, "ω of a fully institutionalised relationship (ω = 1 when new)."
+    )
+
+
+@dataclass(frozen=True)
+class Turnover:
+    """Liaison staff turnover and handover."""
+
+    __pydantic_config__ = _CONFIG
+    rate: Unit = _param(0.04, "Hazard that an organisation's liaison leaves.", "1/step")
+    handover: Unit = _param(
+        0.5, "χ: share of the relationship a successor inherits from institutional trust."
+    )
+
+
+@dataclass(frozen=True)
+class Incentives:
+    """Rewards, sanctions and motivation crowding (which the mode decides how to use)."""
+
+    __pydantic_config__ = _CONFIG
+    reward: NonNegative = _param(0.15, "Reward for delivering as committed.", "value/step")
+    sanction: NonNegative = _param(0.4, "Sanction per detected full shortfall.", "value/step")
+    graduated: bool = _param(True, "Warn first, sanction only repeat shortfalls.")
+    warning_memory: Annotated[int, Interval(ge=1, le=120)] = _param(
+        6, "Steps a warning is remembered.", "steps"
+    )
+    crowding_out: Unit = _param(
+        0.12, "Share of intrinsic motivation eroded by one sanction (non-graduated: full)."
+    )
+    crowding_in: Unit = _param(0.04, "Share of eroded motivation restored by one reward.")
+    recovery: Unit = _param(0.005, "Natural recovery of eroded motivation.", "1/step")
+
+
+@dataclass(frozen=True)
+class Learning:
+    """How organisations learn their cooperation propensity."""
+
+    __pydantic_config__ = _CONFIG
+    rule: Literal["bush_mosteller", "imitation", "none"] = _param(
+        "bush_mosteller", "Reinforcement (Bush–Mosteller), imitation of peers, or none."
+    )
+    rate: Unit = _param(0.1, "Learning rate.", "1/step")
+    habituation: Unit = _param(0.05, "Rate at which aspirations follow payoffs.", "1/step")
+    initial_propensity: Unit = _param(0.5, "Cooperation propensity at the start.")
+
+
+@dataclass(frozen=True)
+class TransactionCosts:
+    """The one transaction-cost function every mode shares (coefficients)."""
+
+    __pydantic_config__ = _CONFIG
+    negotiation: NonNegative = _param(
+        0.05, "Per negotiating pair and round, at formation.", "value"
+    )
+    monitoring: NonNegative = _param(
+        0.03, "Per monitored member per unit of monitoring intensity.", "value/step"
+    )
+    enforcement: NonNegative = _param(0.05, "Per sanction or contract penalty applied.", "value")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Windows and levels used by the run indicators."""
+
+    __pydantic_config__ = _CONFIG
+    window: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
+        60, "Last steps over which the sustainability index is computed.", "steps"
+    )
+    recovery_level: Unit = _param(0.9, "Share of the pre-shock level that counts as recovered.")
+    baseline_window: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
+        12, "Steps before a shock that define its pre-shock level.", "steps"
+    )
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every parameter of a run, each with a default."""
+
+    __pydantic_config__ = _CONFIG
+    governance: Governance = _part(Governance, "Governance mode and reforms.")
+    population: Population = _part(Population, "Organisations by sector.")
+    environment: Environment = _part(Environment, "Demand and the government budget.")
+    partnerships: Partnerships = _part(Partnerships, "Partnership formation and life cycle.")
+    behaviour: Behaviour = _part(Behaviour, "The contribution choice.")
+    production: Production = _part(Production, "Joint production.")
+    trust: Trust = _part(Trust, "Trust dynamics.")
+    turnover: Turnover = _part(Turnover, "Staff turnover.")
+    incentives: Incentives = _part(Incentives, "Rewards and sanctions.")
+    learning: Learning = _part(Learning, "Learning of cooperation propensity.")
+    costs: TransactionCosts = _part(TransactionCosts, "Transaction-cost coefficients.")
+    shocks: tuple[Shock, ...] = _param((), "Scheduled and random shocks.")
+    metrics: Metrics = _part(Metrics, "Indicator windows.")
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ModelConfig:
+        """A copy with values replaced by dotted path (``{"trust.gain": 0.1}``)."""
+        config: Any = self
+        for path, value in overrides.items():
+            config = _replace_path(config, path.split("."), value)
+        return config
+
+
+def _replace_path(obj: Any, parts: list[str], value: Any) -> Any:
+    head, rest = parts[0], parts[1:]
+    if not dataclasses.is_dataclass(obj) or head not in {f.name for f in fields(obj)}:
+        raise KeyError(f"unknown parameter {head!r} in {type(obj).__name__}")
+    new = _replace_path(getattr(obj, head), rest, value) if rest else value
+    return dataclasses.replace(obj, **{head: new})
