@@ -141,7 +141,11 @@ BusinessSector = _sector_class("business")
 CivilSocietySector = _sector_class("civil_society")
 CommunitySector = _sector_class("community")
 SECTOR_CLASSES = dict(
-    zip(SECTORS, (GovernmentSector, BusinessSector, CivilSocietySector, CommunitySector))
+    zip(
+        SECTORS,
+        (GovernmentSector, BusinessSector, CivilSocietySector, CommunitySector),
+        strict=True,
+    )
 )
 
 
@@ -181,7 +185,9 @@ class ModeSwitch:
     """A reform: the governance mode changes at a step."""
 
     __pydantic_config__ = _CONFIG
-    at: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(1, "Step at which the new mode rules.")
+    at: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
+        1, "Step at which the new mode rules."
+    )
     mode: Mode = _param("governance", "The new governance mode.")
 
 
@@ -333,7 +339,8 @@ class Trust:
         0.04, "Rate at which joint work becomes institutionalised (records, routines).", "1/step"
     )
     institutional_learning: Unit = _param(
-        0.15, "Rate at which institutional trust follows personal trust, times institutionalisation."
+        0.15,
+        "Rate at which institutional trust follows personal trust, times institutionalisation.",
     )
     personal_weight_min: Unit = _param(
         0.2, "ω of a fully institutionalised relationship (ω = 1 when new)."

@@ -1,7 +1,7 @@
 """The four sectors and their default profiles: the one documented place for sector defaults.
 
-Every number here is a default a scenario may override per sector (``population.<sector>.<field>``).
-Units: resources are endowment units per step (one step = one month); the other traits are in [0, 1].
+Every number is a default a scenario may override per sector (``population.<sector>.<field>``).
+Units: resources are endowment units per step (one step = one month); other traits lie in [0, 1].
 The rationale of each profile is in ``docs/ODD.md`` ("Initialisation").
 """
 
@@ -15,7 +15,7 @@ GOVERNMENT, BUSINESS, CIVIL_SOCIETY, COMMUNITY = range(4)
 PUBLIC_VALUE, PROFIT, MISSION, OWN_SECTOR = range(4)
 
 # Sector profiles. Resources: agencies hold finance, staff and formal authority; firms finance and
-# technical expertise; NGOs staff (volunteers), service expertise and social standing; citizen groups
+# technical expertise; NGOs staff (volunteers), service expertise and social standing; citizens
 # local knowledge and legitimacy (the lecture's "expertise, skills, knowledge, finance" by sector).
 # Goals: public value, profit, mission, own-sector interest (departmentalism, the case study).
 SECTOR_DEFAULTS: dict[str, dict] = {
