@@ -219,6 +219,9 @@ class Environment:
         "Government budget per agency for the mode's spending (same for every mode).",
         "units/step",
     )
+    capacity_building: NonNegative = _param(
+        0.1, "Collaborative capacity gained per unit of budget spent training an organisation."
+    )
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ class Production:
     )
     capacity_weight: Unit = _param(0.5, "How much collaborative capacity scales output.")
     stand_alone: NonNegative = _param(
-        0.6, "Value per unit of uncommitted resource produced alone (outside option).", "value/unit"
+        0.4, "Value per unit of uncommitted resource produced alone (outside option).", "value/unit"
     )
 
 
@@ -330,8 +333,8 @@ class Trust:
     initial_institutional: Unit = _param(0.4, "Institutional trust before any joint work.")
     gain: Unit = _param(0.08, "Personal trust gained per fully cooperative step.", "1/step")
     loss: Unit = _param(0.25, "Personal trust lost per full defection (quick to lose).", "1/step")
-    damage: Unit = _param(0.3, "Lasting damage added by a betrayal.")
-    healing: Unit = _param(0.02, "Rate at which lasting damage heals.", "1/step")
+    damage: Unit = _param(0.15, "Lasting damage added by a betrayal.")
+    healing: Unit = _param(0.05, "Rate at which lasting damage heals.", "1/step")
     defection_threshold: Unit = _param(
         0.5, "Observed delivery below this share of the commitment counts as a defection."
     )
@@ -344,6 +347,9 @@ class Trust:
     )
     personal_weight_min: Unit = _param(
         0.2, "ω of a fully institutionalised relationship (ω = 1 when new)."
+    )
+    observation_noise: Unit = _param(
+        0.3, "Noise in partners' view of an opaque member's delivery (shrinks with transparency)."
     )
 
 
@@ -363,17 +369,27 @@ class Incentives:
     """Rewards, sanctions and motivation crowding (which the mode decides how to use)."""
 
     __pydantic_config__ = _CONFIG
-    reward: NonNegative = _param(0.15, "Reward for delivering as committed.", "value/step")
-    sanction: NonNegative = _param(0.4, "Sanction per detected full shortfall.", "value/step")
+    reward: NonNegative = _param(
+        0.2, "Reward per unit delivered, for members seen to deliver as committed.", "value/unit"
+    )
+    sanction: NonNegative = _param(
+        0.5, "Sanction per unit of committed resource seen to be withheld.", "value/unit"
+    )
     graduated: bool = _param(True, "Warn first, sanction only repeat shortfalls.")
     warning_memory: Annotated[int, Interval(ge=1, le=120)] = _param(
         6, "Steps a warning is remembered.", "steps"
     )
     crowding_out: Unit = _param(
-        0.12, "Share of intrinsic motivation eroded by one sanction (non-graduated: full)."
+        0.06, "Share of intrinsic motivation eroded by one sanction (non-graduated: full)."
     )
     crowding_in: Unit = _param(0.04, "Share of eroded motivation restored by one reward.")
     recovery: Unit = _param(0.005, "Natural recovery of eroded motivation.", "1/step")
+    graduated_harm: Unit = _param(
+        0.5, "Crowding-out of a sanction after a warning, relative to an unannounced one."
+    )
+    paired_harm: Unit = _param(
+        0.5, "Crowding-out of a sanction where the same regime also rewards, relative."
+    )
 
 
 @dataclass(frozen=True)

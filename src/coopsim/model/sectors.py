@@ -13,6 +13,7 @@ GOAL_DIMENSIONS: tuple[str, ...] = ("public_value", "profit", "mission", "own_se
 
 GOVERNMENT, BUSINESS, CIVIL_SOCIETY, COMMUNITY = range(4)
 PUBLIC_VALUE, PROFIT, MISSION, OWN_SECTOR = range(4)
+FINANCE, STAFF, EXPERTISE, LEGITIMACY = range(4)
 
 # Sector profiles. Resources: agencies hold finance, staff and formal authority; firms finance and
 # technical expertise; NGOs staff (volunteers), service expertise and social standing; citizens

@@ -1,0 +1,171 @@
+"""Partnerships and their member rows, held as arrays for segment reductions.
+
+A partnership is a row of the partnership table; each (partnership, organisation) membership is a
+row of the member table. Every per-step computation runs over all active member rows at once and
+reduces by partnership with ``np.bincount``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ACTIVE, COMPLETED, DISSOLVED = 0, 1, 2
+STATUS_NAMES = ("active", "completed", "dissolved")
+
+# Why a partnership ended or a member left.
+CAUSES: tuple[str, ...] = (
+    "",
+    "completed",
+    "low_trust",
+    "goal_conflict",
+    "free_riding",
+    "outside_option",
+    "lead_exit",
+    "too_few_members",
+    "shock",
+    "enforcement_lapse",
+)
+CAUSE = {name: code for code, name in enumerate(CAUSES)}
+
+
+class _Table:
+    """Columns that grow by doubling; ``size`` rows are live."""
+
+    columns: dict[str, tuple[np.dtype, tuple[int, ...]]] = {}
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._cap = 0
+        for name, (dtype, tail) in self.columns.items():
+            setattr(self, name, np.zeros((0, *tail), dtype=dtype))
+
+    def _reserve(self, k: int) -> np.ndarray:
+        if self.size + k > self._cap:
+            cap = max(2 * self._cap, self.size + k, 64)
+            for name in self.columns:
+                old = getattr(self, name)
+                new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+                new[: self.size] = old[: self.size]
+                setattr(self, name, new)
+            self._cap = cap
+        rows = np.arange(self.size, self.size + k)
+        self.size += k
+        return rows
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.size]
+
+
+class PartnershipTable(_Table):
+    columns = {
+        "lead": (np.dtype(np.int64), ()),
+        "objective": (np.dtype(float), (4,)),
+        "formality": (np.dtype(float), ()),
+        "formed": (np.dtype(np.int64), ()),
+        "ended": (np.dtype(np.int64), ()),
+        "status": (np.dtype(np.int8), ()),
+        "cause": (np.dtype(np.int8), ()),
+        "mode": (np.dtype(np.int8), ()),
+        "initial_members": (np.dtype(np.int64), ()),
+        "value": (np.dtype(float), ()),
+        "target_value": (np.dtype(float), ()),
+        "transaction_costs": (np.dtype(float), ()),
+        "mandated": (np.dtype(bool), ()),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.member_lists: list[tuple[int, ...]] = []
+
+    def add(self, lead: int, members: np.ndarray, objective: np.ndarray, **values) -> int:
+        (row,) = self._reserve(1)
+        self.lead[row] = lead
+        self.objective[row] = objective
+        self.ended[row] = -1
+        self.initial_members[row] = len(members)
+        for name, value in values.items():
+            getattr(self, name)[row] = value
+        self.member_lists.append(tuple(int(m) for m in members))
+        return int(row)
+
+    def active(self) -> np.ndarray:
+        return np.flatnonzero(self.view("status") == ACTIVE)
+
+
+class MemberTable(_Table):
+    columns = {
+        "partnership": (np.dtype(np.int64), ()),
+        "organisation": (np.dtype(np.int64), ()),
+        "slot": (np.dtype(np.int64), ()),  # which of the organisation's membership slots
+        "active": (np.dtype(bool), ()),
+        "joined": (np.dtype(np.int64), ()),
+        "left": (np.dtype(np.int64), ()),
+        "cause": (np.dtype(np.int8), ()),
+        "commitment": (np.dtype(float), ()),  # share of endowment committed
+        "delivery": (np.dtype(float), ()),  # share of the commitment delivered, last step
+        "observed": (np.dtype(float), ()),  # delivery as partners saw it, last step
+        "bad_steps": (np.dtype(np.int64), ()),
+        "low_trust_steps": (np.dtype(np.int64), ()),
+    }
+
+    def add(self, partnership: int, organisations: np.ndarray, slots: np.ndarray, step: int):
+        rows = self._reserve(len(organisations))
+        for name in self.columns:  # rows may be reused after compaction
+            getattr(self, name)[rows] = 0
+        self.partnership[rows] = partnership
+        self.organisation[rows] = organisations
+        self.slot[rows] = slots
+        self.active[rows] = True
+        self.joined[rows] = step
+        self.left[rows] = -1
+        self.cause[rows] = 0
+        self.delivery[rows] = 1.0
+        self.observed[rows] = 1.0
+        return rows
+
+    def live(self) -> np.ndarray:
+        """Active member rows, grouped by partnership (stable order)."""
+        rows = np.flatnonzero(self.view("active"))
+        return rows[np.argsort(self.partnership[rows], kind="stable")]
+
+    def compact(self) -> None:
+        """Drop rows of members who have left (their history is kept in the partnership table)."""
+        keep = np.flatnonzero(self.view("active"))
+        for name in self.columns:
+            col = getattr(self, name)
+            col[: len(keep)] = col[keep]
+        self.size = len(keep)
+
+
+def co_member_pairs(partnership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All ordered pairs (a, b), a ≠ b, of positions sharing a partnership.
+
+    ``partnership`` must be grouped (equal values adjacent). Returns position arrays.
+    """
+    n = len(partnership)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    boundaries = np.flatnonzero(np.diff(partnership)) + 1
+    starts = np.concatenate(([0], boundaries))
+    sizes = np.diff(np.concatenate((starts, [n])))
+    group = np.repeat(np.arange(len(starts)), sizes)
+    per_pos = sizes[group]
+    src = np.repeat(np.arange(n), per_pos)
+    block = np.repeat(np.cumsum(per_pos) - per_pos, per_pos)
+    dst = starts[group[src]] + (np.arange(len(src)) - block)
+    keep = src != dst
+    return src[keep], dst[keep]
+
+
+def segment_sum(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
+    """Sum of ``values`` (1-D or rows of 2-D) by segment id."""
+    if values.ndim == 1:
+        return np.bincount(segments, weights=values, minlength=count)
+    return np.stack(
+        [
+            np.bincount(segments, weights=values[:, k], minlength=count)
+            for k in range(values.shape[1])
+        ],
+        axis=1,
+    )

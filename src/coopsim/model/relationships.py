@@ -1,0 +1,112 @@
+"""Sparse directed relationships i→j, only where two organisations have met.
+
+Rows live in insertion order in plain arrays; a sorted key index (``i·n + j``) finds them in bulk
+with ``searchsorted``, so no Python loop ever runs over pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coopsim.model import trust as trust_rules
+from coopsim.model.config import Trust
+
+
+class Relationships:
+    """Personal trust P, institutional trust I, lasting damage D and institutionalisation u."""
+
+    _FLOAT = ("personal", "institutional", "damage", "institutionalised")
+    _INT = ("source", "target", "cooperations", "defections", "last_met")
+
+    def __init__(self, n: int, params: Trust):
+        self.n = n
+        self.params = params
+        self.size = 0
+        self._cap = 0
+        for name in self._FLOAT:
+            setattr(self, name, np.zeros(0))
+        for name in self._INT:
+            setattr(self, name, np.zeros(0, dtype=np.int64))
+        self._keys = np.zeros(0, dtype=np.int64)  # sorted
+        self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
+
+    def __len__(self) -> int:
+        return self.size
+
+    def find(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Row of each pair, or -1 where the two have never met."""
+        keys = np.asarray(source, dtype=np.int64) * self.n + np.asarray(target, dtype=np.int64)
+        if not len(self._keys):
+            return np.full(keys.shape, -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+        return np.where(self._keys[pos] == keys, self._order[pos], -1)
+
+    def ensure(self, source: np.ndarray, target: np.ndarray, step: int) -> np.ndarray:
+        """Rows of the pairs, creating those that do not exist yet with initial trust."""
+        source = np.asarray(source, dtype=np.int64)
+        target = np.asarray(target, dtype=np.int64)
+        rows = self.find(source, target)
+        missing = rows < 0
+        if missing.any():
+            keys = source[missing] * self.n + target[missing]
+            new_keys, first = np.unique(keys, return_index=True)
+            src = source[missing][first]
+            dst = target[missing][first]
+            new_rows = self._append(src, dst, step)
+            pos = np.searchsorted(self._keys, new_keys)
+            self._keys = np.insert(self._keys, pos, new_keys)
+            self._order = np.insert(self._order, pos, new_rows)
+            rows = self.find(source, target)
+        return rows
+
+    def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:
+        k = len(src)
+        if self.size + k > self._cap:
+            self._grow(max(2 * self._cap, self.size + k, 64))
+        rows = np.arange(self.size, self.size + k)
+        self.source[rows] = src
+        self.target[rows] = dst
+        self.personal[rows] = self.params.initial_personal
+        self.institutional[rows] = self.params.initial_institutional
+        self.damage[rows] = 0.0
+        self.institutionalised[rows] = 0.0
+        self.cooperations[rows] = 0
+        self.defections[rows] = 0
+        self.last_met[rows] = step
+        self.size += k
+        return rows
+
+    def _grow(self, cap: int) -> None:
+        for name in self._FLOAT + self._INT:
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: self.size] = old[: self.size]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def view(self, name: str) -> np.ndarray:
+        """The live part of a column."""
+        return getattr(self, name)[: self.size]
+
+    def effective(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
+        """Effective trust T = (ω·P + (1−ω)·I)·(1 − D) of the given rows (all if None)."""
+        sel = slice(0, self.size) if rows is None else rows
+        return trust_rules.effective_trust(
+            self.personal[sel],
+            self.institutional[sel],
+            self.damage[sel],
+            self.institutionalised[sel],
+            self.params.personal_weight_min,
+        )
+
+    def involving(self, organisations: np.ndarray) -> np.ndarray:
+        """Rows where either side is one of the given organisations."""
+        flag = np.zeros(self.n, dtype=bool)
+        flag[organisations] = True
+        return np.flatnonzero(flag[self.view("source")] | flag[self.view("target")])
+
+    def towards(self, organisations: np.ndarray) -> np.ndarray:
+        """Rows whose trustee (target) is one of the given organisations."""
+        flag = np.zeros(self.n, dtype=bool)
+        flag[organisations] = True
+        return np.flatnonzero(flag[self.view("target")])

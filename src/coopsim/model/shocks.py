@@ -1,0 +1,90 @@
+"""Shocks of a VUCA world: scheduled or random, aimed at a sector or at named organisations.
+
+Lasting shocks (``capacity_loss``, ``budget_cut``, ``demand_surge``) hold for their duration and
+compound when they overlap; one-off shocks (``trust_shock``, ``staff_exodus``) strike once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coopsim.model.config import Shock
+from coopsim.model.sectors import SECTORS
+
+LASTING = ("capacity_loss", "budget_cut", "demand_surge")
+
+
+@dataclass(frozen=True)
+class FiredShock:
+    step: int
+    kind: str
+    target: str
+    severity: float
+    duration: int
+    organisations: np.ndarray
+
+    @property
+    def until(self) -> int:
+        return self.step + self.duration
+
+
+def resolve_target(target: str | tuple[str, ...], names: list[str], sector: np.ndarray):
+    """Organisation indices a shock's target names; ValueError for unknown names."""
+    if target == "all":
+        return np.arange(len(names))
+    if isinstance(target, str) and target in SECTORS:
+        return np.flatnonzero(sector == SECTORS.index(target))
+    wanted = (target,) if isinstance(target, str) else tuple(target)
+    index = {name: i for i, name in enumerate(names)}
+    unknown = [w for w in wanted if w not in index]
+    if unknown:
+        raise ValueError(f"shock target names unknown organisations: {', '.join(unknown)}")
+    return np.array([index[w] for w in wanted], dtype=np.int64)
+
+
+class ShockSchedule:
+    """Fires shocks as steps pass and reports the effects in force."""
+
+    def __init__(self, shocks: tuple[Shock, ...], names: list[str], sector: np.ndarray):
+        self.specs = shocks
+        self.targets = [resolve_target(s.target, names, sector) for s in shocks]
+        self.fired: list[FiredShock] = []
+        self.active: list[FiredShock] = []
+
+    def fire(self, step: int, rng: np.random.Generator) -> list[FiredShock]:
+        """Shocks that strike at this step (random ones draw from ``rng`` every step)."""
+        draws = rng.random(len(self.specs))  # one draw per spec, fired or not: common numbers
+        new = []
+        for spec, targets, u in zip(self.specs, self.targets, draws, strict=True):
+            due = spec.at == step if spec.at is not None else u < (spec.rate or 0.0)
+            if due:
+                label = spec.target if isinstance(spec.target, str) else ",".join(spec.target)
+                new.append(
+                    FiredShock(step, spec.kind, label, spec.severity, spec.duration, targets)
+                )
+        self.fired.extend(new)
+        self.active = [s for s in self.active if s.until > step]
+        self.active.extend(s for s in new if s.kind in LASTING)
+        return new
+
+    def trigger(self, shock: FiredShock) -> None:
+        """Add a shock fired by hand (e.g. from the browser app)."""
+        self.fired.append(shock)
+        if shock.kind in LASTING:
+            self.active.append(shock)
+
+    def capacity(self, n: int) -> np.ndarray:
+        """Share of each organisation's endowment left after capacity losses in force."""
+        cap = np.ones(n)
+        for s in self.active:
+            if s.kind == "capacity_loss":
+                cap[s.organisations] *= 1.0 - s.severity
+        return cap
+
+    def budget_factor(self) -> float:
+        return float(np.prod([1.0 - s.severity for s in self.active if s.kind == "budget_cut"]))
+
+    def demand_factor(self) -> float:
+        return float(np.prod([1.0 + s.severity for s in self.active if s.kind == "demand_surge"]))

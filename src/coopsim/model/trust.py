@@ -1,0 +1,58 @@
+"""Trust submodels: effective trust, asymmetric updating, damage, institutionalisation, handover.
+
+All functions are pure array maps that keep every value in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def effective_trust(
+    personal: np.ndarray,
+    institutional: np.ndarray,
+    damage: np.ndarray,
+    institutionalised: np.ndarray,
+    personal_weight_min: float,
+) -> np.ndarray:
+    """T = (ω·P + (1−ω)·I)·(1 − D), ω falling from 1 to ω_min as u goes from 0 to 1."""
+    omega = 1.0 - institutionalised * (1.0 - personal_weight_min)
+    return (omega * personal + (1.0 - omega) * institutional) * (1.0 - damage)
+
+
+def update_personal(personal: np.ndarray, evidence: np.ndarray, gain: float, loss: float):
+    """P + gain·e·(1−P) − loss·(1−e)·P for evidence e in [0, 1] (1 = delivered as committed).
+
+    With loss > gain a defection costs more trust than a cooperation earns: built slowly,
+    destroyed quickly.
+    """
+    e = np.clip(evidence, 0.0, 1.0)
+    return np.clip(personal + gain * e * (1.0 - personal) - loss * (1.0 - e) * personal, 0.0, 1.0)
+
+
+def add_damage(damage: np.ndarray, defected: np.ndarray, amount: float) -> np.ndarray:
+    """A betrayal adds lasting damage that only healing removes."""
+    return damage + amount * defected * (1.0 - damage)
+
+
+def heal(damage: np.ndarray, rate: float) -> np.ndarray:
+    return damage * (1.0 - rate)
+
+
+def institutionalise(
+    institutionalised: np.ndarray, formality: np.ndarray, rate: float
+) -> np.ndarray:
+    """Joint work under formal agreements, transparency and joint evaluation builds routines."""
+    return institutionalised + rate * np.clip(formality, 0.0, 1.0) * (1.0 - institutionalised)
+
+
+def update_institutional(
+    institutional: np.ndarray, personal: np.ndarray, institutionalised: np.ndarray, rate: float
+) -> np.ndarray:
+    """Institutional trust follows personal trust slowly, as far as the tie is institutionalised."""
+    return institutional + rate * institutionalised * (personal - institutional)
+
+
+def handover(institutional: np.ndarray, quality: float, newcomer_trust: float) -> np.ndarray:
+    """A successor's personal trust: P = χ·I + (1−χ)·T₀."""
+    return quality * institutional + (1.0 - quality) * newcomer_trust
