@@ -36,7 +36,7 @@ browser-deps:
 	@bash .ci/browser-deps.sh
 
 test: $(TEST_STAMP) browser-deps
-	$(BIN)/python -m pytest -W error
+	$(BIN)/python -m pytest  # warnings are errors: see filterwarnings in pyproject.toml
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

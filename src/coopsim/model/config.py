@@ -8,8 +8,10 @@ anything of files. One step is one month.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields, make_dataclass
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from annotated_types import Ge, Interval
 
@@ -464,5 +466,55 @@ def _replace_path(obj: Any, parts: list[str], value: Any) -> Any:
     head, rest = parts[0], parts[1:]
     if not dataclasses.is_dataclass(obj) or head not in {f.name for f in fields(obj)}:
         raise KeyError(f"unknown parameter {head!r} in {type(obj).__name__}")
-    new = _replace_path(getattr(obj, head), rest, value) if rest else value
+    if rest:
+        new = _replace_path(getattr(obj, head), rest, value)
+    else:
+        new = _coerce(get_type_hints(type(obj))[head], value)
     return dataclasses.replace(obj, **{head: new})
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    """Build nested parameter objects from plain dicts and lists (``{"at": 5, "mode": ...}``)."""
+    if isinstance(value, dict) and dataclasses.is_dataclass(hint):
+        return hint(**value)
+    if get_origin(hint) is tuple and isinstance(value, (list, tuple)):
+        (item, *_) = get_args(hint)
+        return tuple(_coerce(item, v) for v in value)
+    return value
+
+
+def constraint_problems(obj: Any, path: str = "") -> list[str]:
+    """Every value outside its declared range, as ``dotted.path: message`` (empty if none).
+
+    The scenario layer validates files with pydantic; this check guards the Python API.
+    """
+    problems = []
+    hints = get_type_hints(type(obj), include_extras=True)
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        where = f"{path}{f.name}"
+        if dataclasses.is_dataclass(value):
+            problems += constraint_problems(value, where + ".")
+        elif isinstance(value, tuple):
+            for i, item in enumerate(value):
+                if dataclasses.is_dataclass(item):
+                    problems += constraint_problems(item, f"{where}.{i}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            problems += [f"{where}: {m} (got {value!r})" for m in _bounds(hints[f.name], value)]
+    return problems
+
+
+def _bounds(hint: Any, value: float) -> list[str]:
+    if not math.isfinite(value):
+        return ["must be finite"]
+    if get_origin(hint) in (Union, UnionType):
+        hint = next((h for h in get_args(hint) if get_origin(h) is Annotated), hint)
+    out = []
+    for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
+        limit = getattr(meta, "ge", None)
+        if limit is not None and value < limit:
+            out.append(f"must be >= {limit}")
+        limit = getattr(meta, "le", None)
+        if limit is not None and value > limit:
+            out.append(f"must be <= {limit}")
+    return out

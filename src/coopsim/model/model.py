@@ -17,7 +17,8 @@ import pandas as pd
 
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
-from coopsim.model.config import ModelConfig
+from coopsim.model.config import ModelConfig, constraint_problems
+from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
     gini,
     kaplan_meier,
@@ -117,6 +118,9 @@ class CoopModel(mesa.Model):
             make_mode(mode)  # validates the name
             gov = dataclasses.replace(config.governance, mode=mode)
             config = dataclasses.replace(config, governance=gov)
+        problems = constraint_problems(config)
+        if problems:
+            raise ValueError("invalid model parameters: " + "; ".join(problems))
         self.seed = _seed_of(rng)
         super().__init__(rng=self.seed)
         self.config = config
@@ -149,7 +153,9 @@ class CoopModel(mesa.Model):
         self._cumulative_value = 0.0
         self._formed_now = 0
         self._negotiation_now = 0.0
+        self._replaced_now = 0
         self._imitation_payoff = np.zeros(n)
+        self.ledger: dict[str, float] = {}
         self._records: dict[str, list] = {}
         self.last_shock: FiredShock | None = None
 
@@ -195,7 +201,9 @@ class CoopModel(mesa.Model):
         self._turnover(self.streams.turnover.random(self.orgs.n) < self.config.turnover.rate)
         self._form_partnerships(t)
         rows = self.members.live()
+        self.ledger = {}
         stats = self._cooperate(rows, t) if len(rows) else _idle_stats(self.budget)
+        self.mode.review(self, t)
         self._learn_by_imitation()
         self.relationships.damage[: len(self.relationships)] = trust.heal(
             self.relationships.view("damage"), self.config.trust.healing
@@ -307,21 +315,29 @@ class CoopModel(mesa.Model):
             target_value=cfg.partnerships.completion_value * len(members),
             mandated=self.mode.mandated,
         )
-        slots = np.argmin(self._slots[members], axis=1)
-        self._slots[members, slots] = True
-        rows = self.members.add(pid, members, slots, t)
-        self.members.commitment[rows] = proposal.commitment
-        self.orgs.memberships[members] += 1
-        self.orgs.ever_partnered[members] = True
-        a, b = np.meshgrid(members, members, indexing="ij")
-        off = a != b
-        self.relationships.ensure(a[off], b[off], t)
-        neg, _, _ = transaction_costs(cfg.costs, proposal.negotiating_pairs, proposal.rounds)
         self._grow_partnership_arrays()
+        self._join(pid, members, proposal.commitment, t)
+        neg, _, _ = transaction_costs(cfg.costs, proposal.negotiating_pairs, proposal.rounds)
         self._pending_cost[pid] += neg
         self._negotiation_now += neg
         self._avg_product[pid] = cfg.production.productivity
         return pid
+
+    def _join(self, pid: int, organisations: np.ndarray, commitment: np.ndarray, t: int) -> None:
+        slots = np.argmin(self._slots[organisations], axis=1)
+        self._slots[organisations, slots] = True
+        rows = self.members.add(pid, organisations, slots, t)
+        self.members.commitment[rows] = commitment
+        self.orgs.memberships[organisations] += 1
+        self.orgs.ever_partnered[organisations] = True
+
+    def replace_member(self, row: int, newcomer: int, t: int) -> None:
+        """A re-tendered seat: the incumbent leaves as ``replaced`` and the winner joins."""
+        pid = int(self.members.partnership[row])
+        commitment = np.array([self.members.commitment[row]])
+        self._leave(np.array([row]), np.array([CAUSE["replaced"]]), t)
+        self._join(pid, np.array([newcomer]), commitment, t)
+        self._replaced_now += 1
 
     def _grow_partnership_arrays(self) -> None:
         size = self.partnerships_table.size
@@ -471,6 +487,18 @@ class CoopModel(mesa.Model):
         # Learning: reinforcement of the propensity to cooperate.
         self._learn(org, delivery, membership_return, committed_total)
 
+        held = np.bincount(org, weights=committed_total, minlength=orgs.n)
+        self.ledger = {
+            "available": float(avail.sum()),
+            "committed": float(committed_total.sum()),
+            "delivered": float(delivered.sum()),
+            "overcommitted": float((held - avail.sum(axis=1)).max()),
+            "value": float(value.sum()),
+            "benefits": float(benefit.sum()),
+            "costs_paid": float(paid_costs.sum()),
+            "budget": float(self.budget),
+            "budget_left": float(budget),
+        }
         committed_sum = committed_total.sum()
         dilemma = standalone - expected_share * self._avg_product[ids][pid] * fit
         return {
@@ -669,6 +697,8 @@ class CoopModel(mesa.Model):
             self._negotiation_now + stats["monitoring_costs"] + stats["enforcement_costs"]
         )
         self._negotiation_now = 0.0
+        row["members_replaced"] = self._replaced_now
+        self._replaced_now = 0
         by_sector = stats["benefit_by_sector"]
         total = by_sector.sum()
         for s, name in enumerate(SECTORS):
@@ -702,6 +732,12 @@ class CoopModel(mesa.Model):
                 value = sums[c] / counts[c] if counts[c] else self.config.trust.initial_personal
                 out[f"trust_{SECTORS[s]}_{SECTORS[u]}"] = float(value)
         return out
+
+    def check_invariants(self) -> None:
+        """Raise InvariantError naming every broken invariant of the current state."""
+        problems = invariant_violations(self)
+        if problems:
+            raise InvariantError(f"step {self.steps}: " + "; ".join(problems))
 
     # ---- outputs ------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:
@@ -795,7 +831,8 @@ class CoopModel(mesa.Model):
         out["dissolution_hazard"] = (
             out["partnerships_dissolved"] / partnership_steps if partnership_steps else 0.0
         )
-        out["member_exit_rate"] = float(ts["members_left"].sum()) / max(
+        exits = float(ts["members_left"].sum() + ts["members_replaced"].sum())
+        out["member_exit_rate"] = exits / max(
             float((ts["participation_rate"] * self.orgs.n).sum()), 1.0
         )
         out["inclusiveness"] = float(self.orgs.ever_partnered.mean()) if self.orgs.n else 0.0

@@ -7,6 +7,8 @@ reduces by partnership with ``np.bincount``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 ACTIVE, COMPLETED, DISSOLVED = 0, 1, 2
@@ -24,6 +26,7 @@ CAUSES: tuple[str, ...] = (
     "too_few_members",
     "shock",
     "enforcement_lapse",
+    "replaced",  # a member outbid at a re-tender (the partnership goes on)
 )
 CAUSE = {name: code for code, name in enumerate(CAUSES)}
 
@@ -31,7 +34,7 @@ CAUSE = {name: code for code, name in enumerate(CAUSES)}
 class _Table:
     """Columns that grow by doubling; ``size`` rows are live."""
 
-    columns: dict[str, tuple[np.dtype, tuple[int, ...]]] = {}
+    columns: ClassVar[dict[str, tuple[np.dtype, tuple[int, ...]]]] = {}
 
     def __init__(self) -> None:
         self.size = 0
@@ -57,7 +60,7 @@ class _Table:
 
 
 class PartnershipTable(_Table):
-    columns = {
+    columns: ClassVar = {
         "lead": (np.dtype(np.int64), ()),
         "objective": (np.dtype(float), (4,)),
         "formality": (np.dtype(float), ()),
@@ -93,7 +96,7 @@ class PartnershipTable(_Table):
 
 
 class MemberTable(_Table):
-    columns = {
+    columns: ClassVar = {
         "partnership": (np.dtype(np.int64), ()),
         "organisation": (np.dtype(np.int64), ()),
         "slot": (np.dtype(np.int64), ()),  # which of the organisation's membership slots

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+from scipy.special import betaincinv
 
 from coopsim.model.config import Goals, Population, Resources
 from coopsim.model.sectors import GOVERNMENT, SECTORS
@@ -22,6 +23,9 @@ TRAITS: tuple[str, ...] = (
     "authority",
     "responsibility",
 )
+
+
+_MIN_SPREAD = 1e-4  # below this, individuals are identical (and Beta draws stay finite)
 
 
 class Organisations:
@@ -89,22 +93,21 @@ def _resources(res: Resources, count: int, spread: float, rng: np.random.Generat
 def _goals(goals: Goals, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     mean = np.array([getattr(goals, f.name) for f in fields(Goals)])
     mean = mean / mean.sum()
-    if spread <= 0:
+    if spread < _MIN_SPREAD:
         return np.tile(mean, (count, 1))
     concentration = 1.0 / spread**2
     draws = rng.gamma(np.where(mean > 0, mean * concentration, 1.0), size=(count, 4))
     draws = np.where(mean > 0, draws, 0.0)
-    return draws / draws.sum(axis=1, keepdims=True)
+    total = draws.sum(axis=1, keepdims=True)
+    return np.where(total > 0, draws / np.where(total > 0, total, 1.0), mean)
 
 
 def _unit_trait(mean: float, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     """Beta-distributed around ``mean`` (standard deviation about ``spread``·√(m(1-m))·2)."""
     draws = rng.random(count)  # drawn always, so every trait uses the stream alike
-    if spread <= 0 or mean <= 0 or mean >= 1:
+    if spread < _MIN_SPREAD or mean <= 0 or mean >= 1:
         return np.full(count, mean)
     concentration = 1.0 / (4 * spread**2)
-    from scipy.special import betaincinv
-
     return betaincinv(mean * concentration, (1 - mean) * concentration, draws)
 
 

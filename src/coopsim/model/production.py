@@ -24,25 +24,30 @@ def ces(
     """CES output for each row of ``inputs`` (shape ``(..., kinds)``), never a warning.
 
     Zero inputs are handled exactly: with ρ ≤ 0 any zero input with positive weight gives zero
-    output (complements); with ρ > 0 zeros simply contribute nothing.
+    output (complements); with ρ > 0 zeros simply contribute nothing. The power mean is taken in
+    log space relative to the row's largest input, so no input however small or large overflows.
     """
     x = np.maximum(np.asarray(inputs, dtype=float), 0.0)
     a = np.asarray(weights, dtype=float)
     a = a / a.sum()
     used = a > 0
+    present = (x > 0) & used
+    top = np.max(np.where(used, x, 0.0), axis=-1)
+    safe_top = np.where(top > 0, top, 1.0)
+    log_ratio = np.where(
+        present, np.log(np.where(present, x, 1.0)) - np.log(safe_top)[..., None], 0
+    )
     if abs(rho) < _RHO_EPS:  # Cobb–Douglas limit
-        has_zero = np.any((x <= 0) & used, axis=-1)
-        logs = np.where(used, np.log(np.where(x > 0, x, 1.0)), 0.0)
-        core = np.exp(np.sum(a * logs, axis=-1))
-        core = np.where(has_zero, 0.0, core)
-    elif rho < 0:
-        has_zero = np.any((x <= 0) & used, axis=-1)
-        safe = np.where(x > 0, x, 1.0)
-        inner = np.sum(np.where(used, a * safe**rho, 0.0), axis=-1)
-        core = np.where(has_zero, 0.0, inner ** (1.0 / rho))
+        rel = np.exp(np.sum(np.where(used, a, 0.0) * log_ratio, axis=-1))
     else:
-        inner = np.sum(a * x**rho, axis=-1)
-        core = inner ** (1.0 / rho)
+        terms = np.where(present, np.log(np.where(used, a, 1.0)) + rho * log_ratio, -np.inf)
+        peak = np.max(terms, axis=-1)
+        safe_peak = np.where(np.isfinite(peak), peak, 0.0)
+        total = np.sum(np.exp(terms - safe_peak[..., None]), axis=-1)
+        lse = safe_peak + np.log(np.where(total > 0, total, 1.0))
+        rel = np.exp(np.clip(lse / rho, -745.0, 0.0))  # a power mean never exceeds the maximum
+    missing = np.any(used & ~present, axis=-1) if rho <= _RHO_EPS else np.zeros(top.shape, bool)
+    core = np.where((top > 0) & ~missing, top * rel, 0.0)
     return scale * core**nu
 
 

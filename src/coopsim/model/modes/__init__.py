@@ -16,7 +16,9 @@ def make_mode(name: str) -> GovernanceMode:
     try:
         return MODE_CLASSES[name]()
     except KeyError:
-        raise ValueError(f"unknown governance mode {name!r}; choose from {list(MODE_CLASSES)}")
+        raise ValueError(
+            f"unknown governance mode {name!r}; choose from {list(MODE_CLASSES)}"
+        ) from None
 
 
 __all__ = [

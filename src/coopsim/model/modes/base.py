@@ -136,6 +136,9 @@ class GovernanceMode(ABC):
         ``training`` (budget per organisation spent on capacity building).
         """
 
+    def review(self, model: CoopModel, t: int) -> None:  # noqa: B027 (an optional hook)
+        """Revisit running partnerships after a step (default: nothing to review)."""
+
     # ---- shared helpers ----------------------------------------------------------------------
     def candidates(
         self,
