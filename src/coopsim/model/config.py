@@ -299,7 +299,7 @@ class Behaviour:
         0.6, "Internal-negative: blame avoidance from authority–responsibility mismatch."
     )
     reciprocity_weight: NonNegative = _param(
-        1.0, "Conditional cooperation: expected partner delivery (through trust)."
+        2.0, "Conditional cooperation: expected partner delivery (through trust)."
     )
     integrity_weight: NonNegative = _param(0.5, "Weight of keeping one's commitments.")
     noise: NonNegative = _param(0.5, "Standard deviation of idiosyncratic utility shocks.")
@@ -331,8 +331,8 @@ class Trust:
     """Personal and institutional trust, asymmetric updating and institutionalisation."""
 
     __pydantic_config__ = _CONFIG
-    initial_personal: Unit = _param(0.5, "Personal trust between strangers (T₀).")
-    initial_institutional: Unit = _param(0.4, "Institutional trust before any joint work.")
+    initial_personal: Unit = _param(0.3, "Personal trust between strangers (T₀).")
+    initial_institutional: Unit = _param(0.3, "Institutional trust before any joint work.")
     gain: Unit = _param(0.08, "Personal trust gained per fully cooperative step.", "1/step")
     loss: Unit = _param(0.25, "Personal trust lost per full defection (quick to lose).", "1/step")
     damage: Unit = _param(0.15, "Lasting damage added by a betrayal.")

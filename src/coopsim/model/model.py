@@ -381,7 +381,7 @@ class CoopModel(mesa.Model):
             blame=np.maximum(0.0, orgs.responsibility[org] - orgs.authority[org]),
             reward=reward_exp,
             sanction=sanction_exp,
-            reciprocity=trust_in_partners - 0.5,
+            reciprocity=trust_in_partners - cfg.trust.initial_personal,
             integrity=orgs.integrity[org] - 0.5,
             propensity=orgs.propensity[org] - 0.5,
             private_return=private,

@@ -24,7 +24,7 @@ class MotivationTerms:
     blame: np.ndarray  # max(0, responsibility − authority)
     reward: np.ndarray  # expected reward × incentive sensitivity
     sanction: np.ndarray  # detection probability × sanction × incentive sensitivity
-    reciprocity: np.ndarray  # trust in partners − ½ (expected partner delivery)
+    reciprocity: np.ndarray  # trust in partners − trust in strangers (expected delivery)
     integrity: np.ndarray  # integrity − ½
     propensity: np.ndarray  # learned cooperation propensity − ½
     private_return: np.ndarray  # own share of value from delivering − stand-alone value, per unit
