@@ -518,3 +518,34 @@ def _bounds(hint: Any, value: float) -> list[str]:
         if limit is not None and value > limit:
             out.append(f"must be <= {limit}")
     return out
+
+
+def parameter_table(obj: Any = None, path: str = "") -> list[dict[str, Any]]:
+    """Every parameter: dotted path, default, range, unit and description (for docs and tools)."""
+    obj = ModelConfig() if obj is None else obj
+    rows: list[dict[str, Any]] = []
+    hints = get_type_hints(type(obj), include_extras=True)
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        where = f"{path}{f.name}"
+        if dataclasses.is_dataclass(value):
+            rows += parameter_table(value, where + ".")
+            continue
+        hint = hints[f.name]
+        if get_origin(hint) in (Union, UnionType):
+            hint = next((h for h in get_args(hint) if get_origin(h) is Annotated), hint)
+        low = high = None
+        for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
+            low = getattr(meta, "ge", low)
+            high = getattr(meta, "le", high)
+        rows.append(
+            {
+                "path": where,
+                "default": value,
+                "low": low,
+                "high": high,
+                "unit": f.metadata.get("unit", ""),
+                "description": f.metadata.get("doc", ""),
+            }
+        )
+    return rows
