@@ -140,6 +140,7 @@ class CoopModel(mesa.Model):
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
         self._slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)
+        self._eligible = np.ones(n, dtype=bool)
         self._reforms = {s.at: s.mode for s in config.governance.switch}
 
         self.demand_level = config.environment.demand * n
@@ -177,9 +178,15 @@ class CoopModel(mesa.Model):
 
     # ---- queries used by the modes and agents -------------------------------------------------
     def eligible_mask(self) -> np.ndarray:
-        """Organisations that can take on another partnership now."""
+        """Organisations that can take on another partnership now (a copy)."""
+        return self._eligible.copy()
+
+    def _update_eligibility(self, organisations: np.ndarray | slice = slice(None)) -> None:
         o = self.orgs
-        return (o.memberships < self.config.partnerships.max_memberships) & (o.capacity >= 0.5)
+        limit = self.config.partnerships.max_memberships
+        self._eligible[organisations] = (o.memberships[organisations] < limit) & (
+            o.capacity[organisations] >= 0.5
+        )
 
     def acquaintances(self, i: int) -> np.ndarray:
         return self.network.of(i)
@@ -286,13 +293,14 @@ class CoopModel(mesa.Model):
         need = np.ones(self.orgs.n)
         need[self.orgs.is_government] += 1.0 - self.shocks.budget_factor()  # scarcity
         chance = cfg.initiation_rate * (0.5 + unmet) * need
-        eligible = np.flatnonzero(self.eligible_mask())
+        self._update_eligibility()
+        eligible = np.flatnonzero(self._eligible)
         initiators = self.mode.initiators(self, eligible)
         proposers = initiators[draws[initiators] < chance[initiators]]
         proposers = proposers[rng.permutation(len(proposers))]
         formed = 0
         for lead in proposers:
-            if not self.eligible_mask()[lead]:
+            if not self._eligible[lead]:
                 continue
             size = int(rng.integers(cfg.size_min, cfg.size_max + 1))
             proposal = self.mode.propose(self, int(lead), size)
@@ -330,6 +338,7 @@ class CoopModel(mesa.Model):
         self.members.commitment[rows] = commitment
         self.orgs.memberships[organisations] += 1
         self.orgs.ever_partnered[organisations] = True
+        self._update_eligibility(organisations)
 
     def replace_member(self, row: int, newcomer: int, t: int) -> None:
         """A re-tendered seat: the incumbent leaves as ``replaced`` and the winner joins."""
@@ -621,6 +630,7 @@ class CoopModel(mesa.Model):
         orgs = mem.organisation[rows]
         np.subtract.at(self.orgs.memberships, orgs, 1)
         self._slots[orgs, mem.slot[rows]] = False
+        self._update_eligibility(orgs)
 
     def _end(self, ids: np.ndarray, status: int, causes: np.ndarray, t: int) -> None:
         if not len(ids):

@@ -75,9 +75,14 @@ class Organisations:
         return self.sector == GOVERNMENT
 
     @property
-    def available(self) -> np.ndarray:
-        """Endowment this step, after shocks."""
-        return self.endowment * self.capacity[:, None]
+    def capacity(self) -> np.ndarray:
+        """Share of endowment available this step (shocks lower it)."""
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, value: np.ndarray) -> None:
+        self._capacity = np.asarray(value, dtype=float)
+        self.available = self.endowment * self._capacity[:, None]  # endowment after shocks
 
     def effective_motivation(self) -> np.ndarray:
         """Intrinsic motivation net of crowding-out."""
