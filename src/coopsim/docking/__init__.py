@@ -2,9 +2,10 @@
 published results they must reproduce.
 
 ``run_benchmark("nowak-may", b=1.9, size=100)`` returns a plain, JSON-ready dict holding the
-measured figure (``cooperator_share``, or ``mean_payoff``), the published figure (``published``)
-and every parameter used. The games use ``coopsim.model.network`` (interaction networks),
-``coopsim.model.learning`` (imitation) and ``coopsim.model.production`` (the public good).
+measured figure (``cooperator_share``, or ``mean_payoff``; ``measured`` names the one that
+``published["value"]`` refers to), the published figure (``published``) and every parameter
+used. The games use ``coopsim.model.network`` (interaction networks), ``coopsim.model.learning``
+(imitation) and ``coopsim.model.production`` (the public good).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from coopsim.docking.hauert_optional import hauert_optional
 from coopsim.docking.nowak_may import nowak_may
@@ -42,9 +43,15 @@ def benchmark_parameters(name: str) -> dict[str, Any]:
     return {p.name: p.default for p in signature.parameters.values()}
 
 
-def _coerce(name: str, key: str, value: Any, default: Any) -> Any:
-    """Give ``value`` the type of the parameter's default; numbers may come as text (a CLI)."""
-    kind = type(default)
+def _kind(function: Callable[..., dict], key: str) -> type:
+    """The declared type of a parameter (``int | None`` counts as ``int``)."""
+    hint = get_type_hints(function)[key]
+    options = [t for t in get_args(hint) if t is not type(None)] or [hint]
+    return options[0]
+
+
+def _coerce(name: str, key: str, value: Any, kind: type) -> Any:
+    """Give ``value`` the parameter's declared type; numbers may come as text (from a CLI)."""
     if kind is str:
         if not isinstance(value, str):
             raise ValueError(f"{name}: {key} must be text (got {value!r})")
@@ -81,7 +88,7 @@ def run_benchmark(name: str, **params: Any) -> dict:
                 f"{name}: unknown parameter {raw_key!r}; accepted: {', '.join(defaults)}"
             )
         if value is not None:
-            kwargs[key] = _coerce(name, key, value, defaults[key])
+            kwargs[key] = _coerce(name, key, value, _kind(function, key))
     try:
         return function(**kwargs)
     except ValueError as error:

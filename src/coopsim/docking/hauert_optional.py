@@ -110,14 +110,15 @@ def hauert_optional(
     sigma: float = 1.0,
     generations: int = 5000,
     seed: int = 1,
-    population: int = 1000,
+    population: int | None = None,
     mutation: float = 0.01,
     window: float = 0.8,
 ) -> dict:
     """Run the optional PGG; return the population payoff and the C/D/L shares averaged over the
     last ``window`` of the generations, beside the published figure, with every parameter used.
 
-    The population starts with equal thirds of C, D and L (drawn independently per individual).
+    ``population`` defaults to 200 groups (1000 individuals for N = 5) and must be a multiple of
+    ``group_size``. The population starts with C, D and L drawn with equal odds per individual.
     """
     if int(group_size) != group_size or group_size < 2:
         raise ValueError(f"group_size must be an integer >= 2 (got {group_size})")
@@ -127,8 +128,12 @@ def hauert_optional(
         raise ValueError(f"sigma must satisfy 0 < sigma < r - 1 (got sigma={sigma}, r={r})")
     if int(generations) != generations or generations < 1:
         raise ValueError(f"generations must be an integer >= 1 (got {generations})")
+    if population is None:
+        population = 200 * int(group_size)
     if int(population) != population or population < group_size or population % group_size:
-        raise ValueError(f"population must be a positive multiple of group_size (got {population})")
+        raise ValueError(
+            f"population must be a positive multiple of group_size {group_size} (got {population})"
+        )
     if not 0 <= mutation <= 1:
         raise ValueError(f"mutation must lie in [0, 1] (got {mutation})")
     if int(seed) != seed or seed < 0:
@@ -160,6 +165,7 @@ def hauert_optional(
     tail = shares[-last:]
     return {
         "benchmark": "hauert-optional",
+        "measured": "mean_payoff",  # the figure to set beside published["value"]
         "mean_payoff": float(mean_payoff[-last:].mean()),
         "mean_payoff_sd": float(mean_payoff[-last:].std()),
         "cooperator_share": float(tail[:, COOPERATOR].mean()),

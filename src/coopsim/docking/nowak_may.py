@@ -15,15 +15,23 @@ import math
 import numpy as np
 
 from coopsim.model.learning import best_neighbour_imitation
-from coopsim.model.network import degree, moore_lattice
+from coopsim.model.network import Neighbours, degree, moore_lattice
 
-__all__ = ["PUBLISHED_SHARE", "nowak_may"]
+__all__ = ["PUBLISHED_SHARE", "nowak_may", "spatial_pd_payoffs"]
 
 PUBLISHED_SHARE = 12 * math.log(2) - 8  # ≈ 0.3178
 CITATION = (
     "Nowak, M. A. & May, R. M. (1992). Evolutionary games and spatial chaos. Nature 359, 826–829"
 )
 BOUNDARIES = ("periodic", "fixed")
+
+
+def spatial_pd_payoffs(cooperator: np.ndarray, lattice: Neighbours, b: float) -> np.ndarray:
+    """Total payoff of each cell over its games with every member of its neighbourhood
+    (self included if the lattice includes self): R = 1 and T = b per cooperating partner,
+    S = P = 0."""
+    c_partners = np.bincount(lattice.rows, weights=cooperator[lattice.indices], minlength=lattice.n)
+    return np.where(cooperator, 1.0, b) * c_partners
 
 
 def _published(b: float) -> dict:
@@ -89,17 +97,14 @@ def nowak_may(
     shares = np.empty(generations + 1)
     shares[0] = cooperator.mean()
     for t in range(1, generations + 1):
-        c_partners = np.bincount(
-            lattice.rows, weights=cooperator[lattice.indices], minlength=lattice.n
-        )
-        # R·(C partners) for a cooperator, T·(C partners) for a defector; S = P = 0.
-        payoff = np.where(cooperator, 1.0, b) * c_partners
+        payoff = spatial_pd_payoffs(cooperator, lattice, b)
         cooperator = best_neighbour_imitation(cooperator, payoff, lattice)
         shares[t] = cooperator.mean()
 
     last = max(1, round(window * generations))
     return {
         "benchmark": "nowak-may",
+        "measured": "cooperator_share",  # the figure to set beside published["value"]
         "cooperator_share": float(shares[-last:].mean()),
         "cooperator_share_sd": float(shares[-last:].std()),
         "final_cooperator_share": float(shares[-1]),

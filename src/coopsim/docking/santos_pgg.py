@@ -138,6 +138,7 @@ def santos_pgg(
 
     return {
         "benchmark": "santos-pgg",
+        "measured": "cooperator_share",  # the figure to set beside published["value"]
         "cooperator_share": float(np.mean(per_graph)),
         "cooperator_share_per_graph": per_graph,
         "averaged_over_generations": last,
