@@ -284,6 +284,8 @@ class Partnerships:
     def __post_init__(self) -> None:
         if self.size_min > self.size_max:
             raise ValueError("size_min must not exceed size_max")
+        if self.min_members > self.size_min:
+            raise ValueError("min_members must not exceed size_min (new partnerships would end)")
 
 
 @dataclass(frozen=True)

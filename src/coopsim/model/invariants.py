@@ -47,6 +47,11 @@ def invariant_violations(model: CoopModel) -> list[str]:
     active[table.active()] = True
     if np.any(~active[mem.partnership[live]]):
         problems.append("an active member row belongs to an ended partnership")
+    pairs = mem.partnership[live] * max(orgs.n, 1) + mem.organisation[live]
+    if len(np.unique(pairs)) != len(pairs):
+        problems.append("an organisation holds two seats in one partnership")
+    if np.any(rel.view("source") == rel.view("target")):
+        problems.append("an organisation has a relationship with itself")
     _unit("delivery share", mem.delivery[live], problems)
     led = model.ledger
     if led:

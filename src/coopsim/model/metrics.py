@@ -45,8 +45,10 @@ def median_survival(table: dict[str, np.ndarray]) -> float | None:
 def shock_response(series: np.ndarray, shock_index: int, baseline: int, level: float):
     """(depth, recovery steps) of a series hit at ``shock_index``.
 
-    Depth is the largest relative fall below the pre-shock mean; recovery is the number of steps
-    from the shock until the series is back at ``level`` × that mean (None if never).
+    The reference is the mean of the ``baseline`` steps before the shock. Recovery is the number
+    of steps from the shock until the series is back at ``level`` × reference after first falling
+    below it (0 if it never falls below; None if it never comes back). Depth is the largest
+    relative fall below the reference from the shock until recovery (or the end of the run).
     """
     x = np.asarray(series, dtype=float)
     pre = x[max(0, shock_index - baseline) : shock_index]
@@ -54,8 +56,14 @@ def shock_response(series: np.ndarray, shock_index: int, baseline: int, level: f
         return None, None
     ref = pre.mean()
     post = x[shock_index:]
-    depth = float(max(0.0, 1.0 - post.min() / ref))
-    trough = int(np.argmin(post))
-    back = np.flatnonzero(post[trough:] >= level * ref)
-    recovery = int(trough + back[0]) if len(back) else None
+    below = post < level * ref
+    if not below.any():
+        recovery: int | None = 0
+        span = post[:1]
+    else:
+        first = int(np.argmax(below))
+        back = np.flatnonzero(post[first:] >= level * ref)
+        recovery = first + int(back[0]) if len(back) else None
+        span = post[: recovery + 1] if recovery is not None else post
+    depth = float(max(0.0, 1.0 - span.min() / ref))
     return depth, recovery

@@ -160,6 +160,7 @@ class CoopModel(mesa.Model):
         self._records: dict[str, list] = {}
         self.last_shock: FiredShock | None = None
 
+        self._apply_lasting_shocks()
         self.organisations = [Organisation(self, i) for i in range(n)]
         self.running = True
 
@@ -207,6 +208,12 @@ class CoopModel(mesa.Model):
         self._environment(t)
         self._turnover(self.streams.turnover.random(self.orgs.n) < self.config.turnover.rate)
         self._form_partnerships(t)
+        shape = self._slots.shape  # drawn every step, used or not: common random numbers
+        self._noise = (
+            self.streams.choice.standard_normal(shape),
+            self.streams.monitoring.standard_normal(shape),
+            self.streams.monitoring.random(shape),
+        )
         rows = self.members.live()
         self.ledger = {}
         stats = self._cooperate(rows, t) if len(rows) else _idle_stats(self.budget)
@@ -240,8 +247,8 @@ class CoopModel(mesa.Model):
     def _apply_lasting_shocks(self) -> None:
         self.orgs.capacity = self.shocks.capacity(self.orgs.n)
         self.demand = self.demand_level * self.shocks.demand_factor()
-        n_gov = int(self.orgs.is_government.sum())
-        self.budget = self.config.environment.budget * n_gov * self.shocks.budget_factor()
+        self._budget_left = self.shocks.budget_factor(self.orgs.n)[self.orgs.is_government]
+        self.budget = self.config.environment.budget * float(self._budget_left.sum())
 
     def _strike(self, shock: FiredShock) -> None:
         """Apply a one-off shock's effect; lasting ones act through the schedule."""
@@ -291,7 +298,7 @@ class CoopModel(mesa.Model):
         draws = rng.random(self.orgs.n)
         unmet = 1.0 - min(1.0, self._last_value / max(self.demand, 1e-12))
         need = np.ones(self.orgs.n)
-        need[self.orgs.is_government] += 1.0 - self.shocks.budget_factor()  # scarcity
+        need[self.orgs.is_government] += 1.0 - self._budget_left  # scarcity: partners for resources
         chance = cfg.initiation_rate * (0.5 + unmet) * need
         self._update_eligibility()
         eligible = np.flatnonzero(self._eligible)
@@ -321,7 +328,6 @@ class CoopModel(mesa.Model):
             formed=t,
             mode=MODE_CODES[self.mode.name],
             target_value=cfg.partnerships.completion_value * len(members),
-            mandated=self.mode.mandated,
         )
         self._grow_partnership_arrays()
         self._join(pid, members, proposal.commitment, t)
@@ -338,6 +344,8 @@ class CoopModel(mesa.Model):
         self.members.commitment[rows] = commitment
         self.orgs.memberships[organisations] += 1
         self.orgs.ever_partnered[organisations] = True
+        listed = self.partnerships_table.member_lists
+        listed[pid] = listed[pid] + tuple(int(o) for o in organisations if o not in listed[pid])
         self._update_eligibility(organisations)
 
     def replace_member(self, row: int, newcomer: int, t: int) -> None:
@@ -395,7 +403,7 @@ class CoopModel(mesa.Model):
             propensity=orgs.propensity[org] - 0.5,
             private_return=private,
         )
-        choice_noise = self.streams.choice.standard_normal(self._slots.shape)[org, slot]
+        choice_noise = self._noise[0][org, slot]
         delivery = delivery_share(terms.utility_gain(cfg.behaviour), choice_noise, cfg.behaviour)
         delivered_units = delivery[:, None] * committed
         delivered = delivered_units.sum(axis=1)
@@ -412,8 +420,8 @@ class CoopModel(mesa.Model):
         )
 
         # Monitoring: partners see delivery through a noise that shrinks with transparency.
-        mon_noise = self.streams.monitoring.standard_normal(self._slots.shape)[org, slot]
-        mon_draw = self.streams.monitoring.random(self._slots.shape)[org, slot]
+        mon_noise = self._noise[1][org, slot]
+        mon_draw = self._noise[2][org, slot]
         opacity = 1.0 - orgs.transparency[org]
         observed = np.clip(delivery + cfg.trust.observation_noise * opacity * mon_noise, 0.0, 1.0)
         shortfall = observed < cfg.trust.defection_threshold
@@ -432,14 +440,18 @@ class CoopModel(mesa.Model):
             cfg.costs, monitored=float(enf.monitored.sum()), actions=float(acted.sum())
         )
         owed = self._pending_cost[ids]
-        if self.mode.state_monitors:
-            budget -= min(budget, mon_cost + enf_cost)
+        if self.mode.state_monitors:  # the state pays what its budget allows
+            due = mon_cost + enf_cost
+            paid = min(budget, due)
+            mon_cost, enf_cost = (c * paid / due if due > 0 else c for c in (mon_cost, enf_cost))
+            budget -= paid
         else:
             per_row = cfg.costs.monitoring * enf.monitored + cfg.costs.enforcement * acted
             owed = owed + np.bincount(pid, weights=per_row, minlength=n_p)
         reward = enf.reward
-        if reward.sum() > budget:
-            reward = reward * (budget / reward.sum())
+        affordable = budget * self.mode.reward_share
+        if reward.sum() > affordable:
+            reward = reward * (affordable / reward.sum())
         budget -= float(reward.sum())
         spending = self.mode.spend(self, budget, rnd)
         seed = np.asarray(spending["seed"], dtype=float)
@@ -481,7 +493,7 @@ class CoopModel(mesa.Model):
             np.bincount(org, weights=acted, minlength=orgs.n),
             np.bincount(org, weights=enf.warned_before, minlength=orgs.n) > 0,
             np.bincount(org, weights=reward > 0, minlength=orgs.n),
-            self.mode.pays_rewards,
+            bool(reward.sum() > 0),
             cfg.incentives,
         )
 
@@ -509,7 +521,7 @@ class CoopModel(mesa.Model):
             "budget_left": float(budget),
         }
         committed_sum = committed_total.sum()
-        dilemma = standalone - expected_share * self._avg_product[ids][pid] * fit
+        dilemma = -private  # > 0: delivering does not pay privately (a social dilemma)
         return {
             "cooperation_rate": float(delivered.sum() / committed_sum)
             if committed_sum > 0
@@ -550,27 +562,31 @@ class CoopModel(mesa.Model):
         return value
 
     def _update_trust(self, pair_rows, evidence, pid, source, target, t) -> None:
+        """One update per relationship: pairs meeting in several partnerships pool their
+        evidence (mean observed delivery; a defection anywhere counts)."""
         cfg = self.config.trust
         rel = self.relationships
-        defected = evidence < cfg.defection_threshold
-        rel.personal[pair_rows] = trust.update_personal(
-            rel.personal[pair_rows], evidence, cfg.gain, cfg.loss
-        )
-        rel.damage[pair_rows] = trust.add_damage(rel.damage[pair_rows], defected, cfg.damage)
+        rows, where = np.unique(pair_rows, return_inverse=True)
+        meetings = np.bincount(where)
+        e = np.bincount(where, weights=evidence) / meetings
+        defections = np.bincount(where, weights=evidence < cfg.defection_threshold)
         transparency = 0.5 * (self.orgs.transparency[source] + self.orgs.transparency[target])
         formality = 0.5 * self.partnerships_table.formality[pid] + 0.5 * transparency
-        rel.institutionalised[pair_rows] = trust.institutionalise(
-            rel.institutionalised[pair_rows], formality, cfg.institutionalisation
+        formality = np.bincount(where, weights=formality) / meetings
+        rel.personal[rows] = trust.update_personal(rel.personal[rows], e, cfg.gain, cfg.loss)
+        rel.damage[rows] = trust.add_damage(rel.damage[rows], defections > 0, cfg.damage)
+        rel.institutionalised[rows] = trust.institutionalise(
+            rel.institutionalised[rows], formality, cfg.institutionalisation
         )
-        rel.institutional[pair_rows] = trust.update_institutional(
-            rel.institutional[pair_rows],
-            rel.personal[pair_rows],
-            rel.institutionalised[pair_rows],
+        rel.institutional[rows] = trust.update_institutional(
+            rel.institutional[rows],
+            rel.personal[rows],
+            rel.institutionalised[rows],
             cfg.institutional_learning,
         )
-        rel.cooperations[pair_rows] += ~defected  # each ordered pair occurs once per step
-        rel.defections[pair_rows] += defected
-        rel.last_met[pair_rows] = t
+        rel.cooperations[rows] += (meetings - defections).astype(np.int64)
+        rel.defections[rows] += defections.astype(np.int64)
+        rel.last_met[rows] = t
 
     def _exits(self, rnd: Round, ret, trust_in, partner_seen, fit, t):
         """Members leave on low trust or poor returns (as the mode lets them); partnerships end."""
@@ -607,10 +623,10 @@ class CoopModel(mesa.Model):
         lead_row = leaving & (rnd.organisation == table.lead[ids][pid])
         lead_cause = np.zeros(n_p, dtype=np.int64)
         lead_cause[pid[lead_row]] = cause[lead_row]
-        # A lead who walks away for a better use of its resources, or is knocked out by a shock,
-        # ends the partnership as `lead_exit`; one driven out by the partnership's own troubles
+        # A lead who walks away for a better use of its resources ends the partnership as
+        # `lead_exit`; one driven out by a shock or by the partnership's own troubles
         # (distrust, goal conflict, free riding) passes that cause on.
-        walked = np.isin(lead_cause, (CAUSE["outside_option"], CAUSE["shock"]))
+        walked = lead_cause == CAUSE["outside_option"]
         dissolve = lead_left | (remaining < cfg.min_members)
         complete = ~dissolve & (table.value[ids] >= table.target_value[ids])
         causes = np.where(

@@ -73,7 +73,6 @@ class PartnershipTable(_Table):
         "value": (np.dtype(float), ()),
         "target_value": (np.dtype(float), ()),
         "transaction_costs": (np.dtype(float), ()),
-        "mandated": (np.dtype(bool), ()),
     }
 
     def __init__(self) -> None:
@@ -88,7 +87,7 @@ class PartnershipTable(_Table):
         self.initial_members[row] = len(members)
         for name, value in values.items():
             getattr(self, name)[row] = value
-        self.member_lists.append(tuple(int(m) for m in members))
+        self.member_lists.append(())  # everyone who was ever a member, filled as they join
         return int(row)
 
     def active(self) -> np.ndarray:

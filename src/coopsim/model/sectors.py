@@ -31,7 +31,6 @@ SECTOR_DEFAULTS: dict[str, dict] = {
         collaborative_capacity=0.5,
         authority=0.8,
         responsibility=0.8,
-        turnover_rate=0.03,
     ),
     "business": dict(
         count=30,
@@ -44,7 +43,6 @@ SECTOR_DEFAULTS: dict[str, dict] = {
         collaborative_capacity=0.5,
         authority=0.1,
         responsibility=0.1,
-        turnover_rate=0.04,
     ),
     "civil_society": dict(
         count=25,
@@ -57,7 +55,6 @@ SECTOR_DEFAULTS: dict[str, dict] = {
         collaborative_capacity=0.55,
         authority=0.05,
         responsibility=0.1,
-        turnover_rate=0.05,
     ),
     "community": dict(
         count=0,
@@ -70,6 +67,5 @@ SECTOR_DEFAULTS: dict[str, dict] = {
         collaborative_capacity=0.35,
         authority=0.02,
         responsibility=0.05,
-        turnover_rate=0.03,
     ),
 }

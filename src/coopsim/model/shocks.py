@@ -1,7 +1,9 @@
 """Shocks of a VUCA world: scheduled or random, aimed at a sector or at named organisations.
 
 Lasting shocks (``capacity_loss``, ``budget_cut``, ``demand_surge``) hold for their duration and
-compound when they overlap; one-off shocks (``trust_shock``, ``staff_exodus``) strike once.
+compound when they overlap; one-off shocks (``trust_shock``, ``staff_exodus``) strike once. A
+budget cut reaches the targeted agencies' share of the budget; a demand surge raises the whole
+society's demand, whatever its target.
 """
 
 from __future__ import annotations
@@ -83,8 +85,13 @@ class ShockSchedule:
                 cap[s.organisations] *= 1.0 - s.severity
         return cap
 
-    def budget_factor(self) -> float:
-        return float(np.prod([1.0 - s.severity for s in self.active if s.kind == "budget_cut"]))
+    def budget_factor(self, n: int) -> np.ndarray:
+        """Share of each organisation's budget left after cuts in force (agencies hold budgets)."""
+        factor = np.ones(n)
+        for s in self.active:
+            if s.kind == "budget_cut":
+                factor[s.organisations] *= 1.0 - s.severity
+        return factor
 
     def demand_factor(self) -> float:
         return float(np.prod([1.0 + s.severity for s in self.active if s.kind == "demand_surge"]))

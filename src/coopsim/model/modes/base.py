@@ -85,6 +85,7 @@ class GovernanceMode(ABC):
     monitoring: ClassVar[float]  # share of members monitored each step
     state_monitors: ClassVar[bool]  # monitoring paid from the budget (else from the partnership)
     pays_rewards: ClassVar[bool] = False
+    reward_share: ClassVar[float] = 1.0  # most of the budget rewards may take
     mandated: ClassVar[bool] = False  # members are held in while enforcement is funded
 
     # ---- formation -------------------------------------------------------------------------

@@ -31,14 +31,18 @@ class Corporatism(GovernanceMode):
         sectors = [s for s in np.unique(orgs.sector) if orgs.peak[s] >= 0]
         others = [s for s in sectors if s != orgs.sector[lead]] or sectors
         insiders = np.flatnonzero(orgs.peak_member)
-        chosen: list[int] = []
-        per_sector = int(np.ceil((size - 1) / len(others)))
+        nominees = []  # each peak ranks its own eligible insiders by seniority (size)
         for s in others:
-            pool = insiders[orgs.sector[insiders] == s]
-            cands = self.candidates(model, lead, pool=pool)
-            cands = cands[~np.isin(cands, chosen)]
-            seniority = orgs.endowment[cands].sum(axis=1)  # the peak favours its large members
-            chosen.extend(cands[np.argsort(-seniority, kind="stable")][:per_sector].tolist())
+            cands = self.candidates(model, lead, pool=insiders[orgs.sector[insiders] == s])
+            seniority = orgs.endowment[cands].sum(axis=1)
+            nominees.append(list(cands[np.argsort(-seniority, kind="stable")]))
+        start = int(model.streams.formation.integers(len(nominees)))
+        chosen: list[int] = []
+        while len(chosen) < size - 1 and any(nominees):  # seats go round the peaks in turn
+            queue = nominees[start % len(nominees)]
+            if queue:
+                chosen.append(int(queue.pop(0)))
+            start += 1
         chosen = chosen[: size - 1]
         if len(chosen) < model.config.partnerships.size_min - 1:
             return None

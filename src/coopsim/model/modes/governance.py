@@ -11,8 +11,8 @@ class Governance(GovernanceMode):
     """Any organisation may convene a partnership; partners are chosen by trust, complementarity
     and goal alignment, and join only if they want to; the objective is the members' common
     ground; commitments are voluntary; partners monitor each other (joint evaluation) with
-    graduated sanctions, the state rewards good delivery, and spends the rest on capacity building
-    and seed funding."""
+    graduated sanctions, the state rewards good delivery from at most half its budget and spends
+    the rest on capacity building and seed funding."""
 
     name = "governance"
     role = "activator"
@@ -20,6 +20,7 @@ class Governance(GovernanceMode):
     monitoring = 0.6
     state_monitors = False
     pays_rewards = True
+    reward_share = 0.5  # the activator keeps half its budget for capacity and seed funding
 
     def initiators(self, model, eligible):
         return eligible

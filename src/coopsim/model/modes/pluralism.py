@@ -54,9 +54,9 @@ class Pluralism(GovernanceMode):
         )
 
     def review(self, model, t):
-        """At the end of each contract term every seat is re-tendered: an incumbent keeps it
-        only if its bid, discounted by the delivery the agency observed, still beats the best
-        challenger's."""
+        """At the end of each contract term the weakest seat is re-tendered: its incumbent keeps
+        it only if its bid, discounted by the delivery the agency observed, still beats the best
+        challenger's. Current members do not bid."""
         table, mem = model.partnerships_table, model.members
         ids = table.active()
         age = t - table.formed[ids]
@@ -70,7 +70,8 @@ class Pluralism(GovernanceMode):
             seats = live[(mem.partnership[live] == pid) & (mem.organisation[live] != lead)]
             if not len(seats):
                 continue
-            cands = self.candidates(model, lead, pool=bidders_pool)
+            current = mem.organisation[live[mem.partnership[live] == pid]]
+            cands = self.candidates(model, lead, pool=np.setdiff1d(bidders_pool, current))
             if not len(cands):
                 continue
             challenger = self._bids(model, lead, cands)

@@ -10,7 +10,7 @@ from coopsim.model.modes.base import Enforcement, GovernanceMode, Proposal
 class Statism(GovernanceMode):
     """Agencies initiate and assign partners by what they lack; contributions are mandated;
     every member is monitored from the budget and every detected shortfall is sanctioned at once;
-    the state keeps control of the value; left-over budget funds its own programmes."""
+    the state keeps control of the value; left-over budget seeds its partnerships with finance."""
 
     name = "statism"
     role = "authority"
