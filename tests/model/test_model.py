@@ -233,3 +233,24 @@ def test_out_of_range_parameters_are_refused_with_their_paths():
         CoopModel(trust__gain=2.0, population__government__count=-3)
     assert "trust.gain: must be <= 1.0 (got 2.0)" in str(err.value)
     assert "population.government.count: must be >= 0 (got -3)" in str(err.value)
+
+
+def test_noise_streams_stay_aligned_across_modes_even_after_idle_steps():
+    """Delivery and monitoring noise are drawn every step, with or without partnerships."""
+    models = [CoopModel(mode=mode, rng=0) for mode in MODES]
+    for _ in range(15):
+        for m in models:
+            m.step()
+        for m in models[1:]:
+            for mine, ref in zip(m._noise, models[0]._noise, strict=True):
+                np.testing.assert_array_equal(mine, ref)
+
+
+def test_partnership_table_lists_everyone_who_was_a_member():
+    model = CoopModel(mode="pluralism", rng=1)
+    model.run_for(120)
+    assert model.timeseries()["members_replaced"].sum() > 0
+    table = model.partnerships_table
+    for row in model.members.live():
+        pid = model.members.partnership[row]
+        assert model.members.organisation[row] in table.member_lists[pid]
