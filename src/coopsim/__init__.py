@@ -1,24 +1,28 @@
 """coopsim: an agent-based simulation of cross-sector cooperation under four governance modes.
 
-``CoopModel`` is the model (a ``mesa.Model``); ``load_scenario`` reads a scenario file. The
-scenario layer is imported on first use, so ``import coopsim.model`` stays free of file handling.
+``CoopModel`` is the model (a ``mesa.Model``); ``load_scenario`` reads a scenario file. Both are
+imported on first use, so the command line starts fast and ``import coopsim.model`` stays free of
+file handling.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-from coopsim.model import MODES, CoopModel, ModelConfig
 
 try:
     __version__ = version("coopsim")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
+_LAZY = {
+    "CoopModel": "coopsim.model",
+    "ModelConfig": "coopsim.model",
+    "MODES": "coopsim.model.config",
+    "load_scenario": "coopsim.scenario",
+}
 __all__ = ["MODES", "CoopModel", "ModelConfig", "__version__", "load_scenario"]
 
 
 def __getattr__(name: str):
-    if name == "load_scenario":
-        from coopsim.scenario import load_scenario
-
-        return load_scenario
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'coopsim' has no attribute {name!r}")

@@ -135,7 +135,9 @@ def _with_defaults(base: type, sector: str, values: dict[str, float]) -> type:
     specs = [
         (f.name, f.type, field(default=values[f.name], metadata=f.metadata)) for f in fields(base)
     ]
-    return make_dataclass(title, specs, bases=(base,), frozen=True, module=__name__)
+    cls = make_dataclass(title, specs, bases=(base,), frozen=True, module=__name__)
+    globals()[title] = cls  # importable by name, so configurations pickle
+    return cls
 
 
 GovernmentSector = _sector_class("government")

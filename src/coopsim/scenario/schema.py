@@ -2,8 +2,9 @@
 
 The model sections are the very dataclasses of :mod:`coopsim.model.config` (one source of truth for
 defaults, ranges, units and docs); this module only adds the top-level keys a file needs around
-them. ``Scenario`` is built from ``ModelConfig``'s fields, so a section added to the model appears
-in scenario files, in ``coopsim schema`` and in resolved ``scenario.yaml`` files without an edit here.
+them. ``Scenario`` is built from ``ModelConfig``'s fields, so a section added to the model
+appears in scenario files, in ``coopsim schema`` and in resolved ``scenario.yaml`` files without
+an edit here.
 A sweep schema (a scenario plus a ``sweep:`` block) will live beside this one, in ``sweep.py``.
 """
 
@@ -175,7 +176,6 @@ def json_schema() -> dict[str, Any]:
     schema = scenario_adapter().json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://coopsim.invalid/schema/scenario.json",
         **schema,
     }
 

@@ -1,0 +1,722 @@
+"""The ``coopsim`` command: parses, calls the layers below, formats.
+
+Exit codes: 0 success; 2 bad usage or invalid input (one ``FILE:LINE:COL: path: message`` line
+per problem, no traceback); 1 anything else. Progress goes to stderr, result paths to stdout.
+Set ``COOPSIM_DEBUG=1`` to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["app", "main"]
+
+MODES = ("statism", "pluralism", "corporatism", "governance")
+BENCHMARKS = ("nowak-may", "santos-pgg", "hauert-optional")
+
+app = typer.Typer(
+    name="coopsim",
+    help=(
+        "Agent-based simulation of cross-sector cooperation under four governance modes: "
+        "statism, pluralism, corporatism and governance."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class BadInput(Exception):
+    """Invalid input from the user: reported as is, exit code 2."""
+
+
+class Unavailable(Exception):
+    """A part of coopsim that this installation does not have: exit code 1."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Output helpers
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stderr, highlight=False)
+
+
+@contextlib.contextmanager
+def _progress(label: str, unit: str) -> Iterator[Any]:
+    """A rich progress bar on stderr; yields ``update(done, total)``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = _console()
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextlib.contextmanager
+def _guard() -> Iterator[None]:
+    """Turn every failure into a message and an exit code; never a traceback."""
+    from coopsim.scenario import ScenarioError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            _err(problem.render())
+        raise typer.Exit(2) from None
+    except BadInput as exc:
+        _err(f"coopsim: {exc}")
+        raise typer.Exit(2) from None
+    except Unavailable as exc:
+        _err(f"coopsim: {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        _err("coopsim: interrupted")
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        from coopsim.io import OutputPathError
+        from coopsim.runs import Interrupted
+
+        if isinstance(exc, OutputPathError):
+            _err(f"coopsim: --out: {exc}")
+            raise typer.Exit(2) from None
+
+        if isinstance(exc, Interrupted):
+            resume = getattr(exc, "resume_command", None)
+            _err(
+                f"coopsim: interrupted after {exc.done} of {exc.total} {exc.unit}; "
+                f"what finished is kept in {exc.path} (metadata.json: status interrupted)"
+                + (f"; resume with: {resume}" if resume else "")
+            )
+            typer.echo(str(exc.path))
+            raise typer.Exit(1) from None
+        if os.environ.get("COOPSIM_DEBUG"):
+            traceback.print_exc()
+        _err(f"coopsim: error: {type(exc).__name__}: {exc}")
+        if not os.environ.get("COOPSIM_DEBUG"):
+            _err("(set COOPSIM_DEBUG=1 to see where it happened)")
+        raise typer.Exit(1) from None
+
+
+def _command() -> str:
+    import shlex
+
+    return shlex.join(["coopsim", *sys.argv[1:]])
+
+
+def _overrides(
+    sets: Sequence[str] | None,
+    seed: int | None = None,
+    steps: int | None = None,
+    mode: str | None = None,
+) -> list[Any]:
+    from coopsim.scenario import Override, parse_override
+
+    out: list[Any] = [parse_override(text) for text in sets or ()]
+    for key, value, label in (
+        ("seed", seed, f"--seed {seed}"),
+        ("steps", steps, f"--steps {steps}"),
+        ("governance.mode", mode, f"--mode {mode}"),
+    ):
+        if value is not None:
+            out.append(Override(tuple(key.split(".")), value, label))
+    return out
+
+
+def _load(path: str, overrides: Sequence[Any] = ()) -> Any:
+    from coopsim.scenario import load_scenario, scenario_warnings
+
+    scenario = load_scenario(path, overrides)
+    for warning in scenario_warnings(scenario):
+        _err(f"{path}: warning: {warning}")
+    return scenario
+
+
+def _report(path: Path, scenario: Any, enabled: bool) -> tuple[bool, Path | None]:
+    """Figures and report for ``path`` if wanted and available.
+
+    Returns whether nothing failed, and the report's path when one was written.
+    """
+    if not enabled or scenario.output.report == "none":
+        return True, None
+    try:
+        from coopsim.report import write_report
+    except ModuleNotFoundError as exc:
+        if exc.name != "coopsim.report":
+            raise
+        _err("note: figures and report skipped (coopsim.report is not available)")
+        return True, None
+    except ImportError as exc:
+        _err(f"coopsim: the results are saved, but the report cannot be loaded: {exc}")
+        return False, None
+    try:
+        written = write_report(path)
+    except Exception as exc:
+        if os.environ.get("COOPSIM_DEBUG"):
+            traceback.print_exc()
+        _err(f"coopsim: the results are saved, but the report failed: {type(exc).__name__}: {exc}")
+        return False, None
+    _err(f"report: {written}")
+    return True, Path(written) if written else None
+
+
+def _optional_module(module: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise Unavailable(
+                f"{what}: not available yet in this version ({module} is missing)"
+            ) from None
+        raise
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+
+ScenarioArg = Annotated[str, typer.Argument(help="Scenario file (YAML).", metavar="SCENARIO.yaml")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a value by its dotted path, e.g. --set trust.gain=0.1 (repeatable).",
+        metavar="KEY.PATH=VALUE",
+    ),
+]
+StepsOpt = Annotated[int | None, typer.Option(help="Steps to run (one step is one month).")]
+ReportOpt = Annotated[
+    bool, typer.Option("--report/--no-report", help="Write figures and a report at the end.")
+]
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    seed: Annotated[int | None, typer.Option(help="Seed of the run's random stream.")] = None,
+    steps: StepsOpt = None,
+    mode: Annotated[
+        str | None, typer.Option(help="Governance mode: " + ", ".join(MODES) + ".")
+    ] = None,
+    set_: SetOpt = None,
+    out: Annotated[Path, typer.Option(help="Parent directory of run directories.")] = Path("runs"),
+    report: ReportOpt = True,
+) -> None:
+    """One run of a scenario: writes a run directory and prints its path."""
+    with _guard():
+        loaded = _load(scenario, _overrides(set_, seed, steps, mode))
+        from coopsim.runs import run_scenario
+
+        with _progress(f"{loaded.name} ({loaded.governance.mode})", "steps") as update:
+            path = run_scenario(
+                loaded,
+                out,
+                command=_command(),
+                source=scenario,
+                overrides=list(set_ or ()),
+                progress=update,
+            )
+        typer.echo(str(path))
+        if not _report(path, loaded, report)[0]:
+            raise typer.Exit(1)
+
+
+def _parse_modes(text: str) -> list[str]:
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise BadInput(
+            f"--modes: unknown mode {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"choose from {','.join(MODES)}"
+        )
+    return list(dict.fromkeys(modes))
+
+
+def run_comparison(
+    scenario_path: str,
+    modes: Sequence[str] = MODES,
+    seeds: int = 5,
+    *,
+    seed: int | None = None,
+    steps: int | None = None,
+    sets: Sequence[str] = (),
+    out: Path = Path("comparisons"),
+    workers: int | None = None,
+    report: bool = True,
+    command: str | None = None,
+) -> tuple[Path, bool, Path | None]:
+    """What ``coopsim compare`` does (the demo calls it too).
+
+    Returns the comparison directory, whether the report (if any) succeeded, and its path.
+    """
+    loaded = _load(scenario_path, _overrides(sets, seed, steps))
+    if loaded.governance.switch:
+        _err(
+            "note: the scenario's reforms (governance.switch) apply in every mode compared; "
+            "only the starting mode differs"
+        )
+    from coopsim.runs import compare_modes
+
+    label = f"{loaded.name}: {len(modes)} modes × {seeds} seeds"
+    with _progress(label, "runs") as update:
+        path = compare_modes(
+            loaded,
+            modes,
+            seeds,
+            out,
+            workers=workers,
+            command=command or _command(),
+            source=scenario_path,
+            overrides=list(sets),
+            progress=update,
+        )
+    _summary_table(path)
+    return path, *_report(path, loaded, report)
+
+
+def _summary_table(path: Path) -> None:
+    """A short view of the comparison on stderr (the full tables are in the directory)."""
+    import math
+
+    import pandas as pd
+    from rich.table import Table
+
+    table_path = path / "comparison.parquet"
+    if not table_path.exists():
+        return
+    frame = pd.read_parquet(table_path)
+    shown = [
+        "sustainability_index",
+        "cooperation_rate",
+        "participation_rate",
+        "mean_trust",
+        "partnership_survival_median",
+        "public_value_total",
+    ]
+    frame = frame[frame["indicator"].isin(shown)]
+    if frame.empty:
+        return
+    modes = list(dict.fromkeys(frame["mode"]))
+    seeds = int(frame["n"].max()) if len(frame) else 0
+    table = Table(title=f"mean ± 95% CI half-width, {seeds} seeds", title_justify="left")
+    table.add_column("indicator", no_wrap=True)
+    for mode in modes:
+        table.add_column(mode, justify="right", no_wrap=True)
+
+    def cell(row: Any) -> str:
+        if not math.isfinite(row["mean"]):
+            return "–"
+        if not math.isfinite(row["ci_low"]):
+            return f"{row['mean']:.3g}"
+        return f"{row['mean']:.3g} ±{(row['ci_high'] - row['ci_low']) / 2:.2g}"
+
+    for indicator in shown:
+        rows = frame[frame["indicator"] == indicator].set_index("mode")
+        if len(rows):
+            table.add_row(indicator, *(cell(rows.loc[m]) if m in rows.index else "" for m in modes))
+    console = _console()
+    if not console.is_terminal:
+        console.width = 120
+    console.print(table)
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    modes: Annotated[
+        str, typer.Option(help="Comma-separated governance modes to compare.")
+    ] = ",".join(MODES),
+    seeds: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Seeds per mode (the same seeds in every mode).")
+    ] = 5,
+    seed: Annotated[
+        int | None, typer.Option(help="Root seed the replicate seeds are drawn from.")
+    ] = None,
+    steps: StepsOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[Path, typer.Option(help="Parent directory of comparison directories.")] = Path(
+        "comparisons"
+    ),
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default: one per CPU; 1 runs in-process)."),
+    ] = None,
+    report: ReportOpt = True,
+) -> None:
+    """The same scenario under several governance modes, on the same seeds.
+
+    Writes a comparison directory: every run's time series, each indicator's mean and 95%
+    confidence interval per mode, effect sizes between modes (A12, paired differences), figures.
+    """
+    with _guard():
+        mode_list = _parse_modes(modes)
+        path, reported, _ = run_comparison(
+            scenario,
+            mode_list,
+            seeds,
+            seed=seed,
+            steps=steps,
+            sets=list(set_ or ()),
+            out=out,
+            workers=workers,
+            report=report,
+        )
+        typer.echo(str(path))
+        if not reported:
+            raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[str], typer.Argument(help="Scenario (or sweep) files.", metavar="FILE.yaml...")
+    ],
+) -> None:
+    """Check scenario files (and, once sweeps exist, sweep files); exit 0 when all are valid."""
+    from coopsim.scenario import ScenarioError
+
+    invalid = unsupported = 0
+    for name in files:
+        try:
+            with _guard_validate():
+                if _looks_like_sweep(name):
+                    module = _optional_module("coopsim.scenario.sweep", "checking sweep files")
+                    module.load_sweep(name)
+                    typer.echo(f"{name}: ok (sweep)")
+                    continue
+                loaded = _load(name)
+                typer.echo(
+                    f"{name}: ok ({loaded.name}: {loaded.population.size} organisations, "
+                    f"{loaded.steps} steps, {loaded.governance.mode})"
+                )
+        except ScenarioError as exc:
+            invalid += 1
+            for problem in exc.problems:
+                _err(problem.render())
+        except Unavailable as exc:
+            unsupported += 1
+            _err(f"{name}: {exc}")
+    if invalid:
+        raise typer.Exit(2)
+    if unsupported:
+        raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _guard_validate() -> Iterator[None]:
+    """Like ``_guard`` for everything but the problems ``validate`` counts itself."""
+    from coopsim.scenario import ScenarioError
+
+    try:
+        yield
+    except (ScenarioError, Unavailable):
+        raise
+    except Exception:
+        with _guard():
+            raise
+
+
+def _looks_like_sweep(name: str) -> bool:
+    from coopsim.scenario.yamlsafe import YamlRefused, parse_yaml, read_source
+
+    try:
+        data, _ = parse_yaml(read_source(name), name)
+    except YamlRefused:
+        return False
+    return isinstance(data, dict) and "sweep" in data
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (derived from the code)."""
+    with _guard():
+        from coopsim.scenario.schema import json_schema_text
+
+        typer.echo(json_schema_text())
+
+
+@app.command()
+def report(
+    directory: Annotated[
+        str, typer.Argument(help="A run, comparison or sweep directory.", metavar="DIR")
+    ],
+) -> None:
+    """Write figures and a readable report for a run, comparison or sweep directory."""
+    with _guard():
+        path = Path(directory)
+        if not path.is_dir():
+            raise BadInput(f"{directory}: no such directory")
+        if not (path / "metadata.json").exists():
+            raise BadInput(f"{directory}: not a coopsim result directory (no metadata.json)")
+        module = _optional_module("coopsim.report", "the report")
+        typer.echo(str(module.write_report(path)))
+
+
+def _benchmark_option(help_text: str) -> Any:
+    return typer.Option(help=help_text, show_default=False)
+
+
+@app.command()
+def dock(
+    name: Annotated[
+        str, typer.Argument(help="nowak-may, santos-pgg or hauert-optional.", metavar="NAME")
+    ],
+    b: Annotated[float | None, _benchmark_option("nowak-may: temptation payoff b.")] = None,
+    size: Annotated[int | None, _benchmark_option("nowak-may: lattice side.")] = None,
+    initial_cooperators: Annotated[
+        float | None, _benchmark_option("Initial share of cooperators.")
+    ] = None,
+    boundary: Annotated[str | None, _benchmark_option("nowak-may: periodic or fixed.")] = None,
+    graph: Annotated[str | None, _benchmark_option("santos-pgg: regular or scale-free.")] = None,
+    eta: Annotated[float | None, _benchmark_option("santos-pgg: η = r/(z+1).")] = None,
+    cost: Annotated[
+        str | None, _benchmark_option("santos-pgg: per-game or per-individual.")
+    ] = None,
+    n: Annotated[int | None, _benchmark_option("santos-pgg: number of agents.")] = None,
+    z: Annotated[int | None, _benchmark_option("santos-pgg: mean degree.")] = None,
+    graphs: Annotated[int | None, _benchmark_option("santos-pgg: graphs averaged.")] = None,
+    r: Annotated[float | None, _benchmark_option("hauert-optional: multiplication r.")] = None,
+    group_size: Annotated[int | None, _benchmark_option("hauert-optional: group size.")] = None,
+    sigma: Annotated[float | None, _benchmark_option("hauert-optional: loner payoff σ.")] = None,
+    population: Annotated[
+        int | None, _benchmark_option("hauert-optional: population size.")
+    ] = None,
+    mutation: Annotated[float | None, _benchmark_option("hauert-optional: mutation rate.")] = None,
+    generations: Annotated[int | None, _benchmark_option("Generations to run.")] = None,
+    window: Annotated[
+        float | None, _benchmark_option("Share of the last generations averaged.")
+    ] = None,
+    seed: Annotated[int | None, _benchmark_option("Seed.")] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object as the last line.")
+    ] = False,
+) -> None:
+    """A docking benchmark run on the model's own pieces: measured beside published."""
+    with _guard():
+        if name not in BENCHMARKS:
+            raise BadInput(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        given = {
+            key: value
+            for key, value in {
+                "b": b,
+                "size": size,
+                "initial_cooperators": initial_cooperators,
+                "boundary": boundary,
+                "graph": graph,
+                "eta": eta,
+                "cost": cost,
+                "n": n,
+                "z": z,
+                "graphs": graphs,
+                "r": r,
+                "group_size": group_size,
+                "sigma": sigma,
+                "population": population,
+                "mutation": mutation,
+                "generations": generations,
+                "window": window,
+                "seed": seed,
+            }.items()
+            if value is not None
+        }
+        module = _optional_module("coopsim.docking", "docking benchmarks")
+        try:
+            accepted = module.benchmark_parameters(name)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        wrong = [k for k in given if k not in accepted]
+        if wrong:
+            options = ", ".join("--" + k.replace("_", "-") for k in accepted)
+            raise BadInput(
+                f"{name} does not take {', '.join('--' + k.replace('_', '-') for k in wrong)}; "
+                f"its options: {options}"
+            )
+        with _progress(f"dock {name}", ""):
+            try:
+                result = module.run_benchmark(name, **given)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+        if json_:
+            from coopsim.io import json_ready
+
+            typer.echo(json.dumps(json_ready(result), ensure_ascii=False))
+        else:
+            _dock_table(name, result)
+
+
+def _dock_table(name: str, result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    measured_key = next((k for k in ("cooperator_share", "mean_payoff") if k in result), None)
+    published = result.get("published")
+    table = Table(title=f"docking: {name}", title_justify="left", show_header=True)
+    table.add_column("")
+    table.add_column("value", justify="right")
+    if measured_key:
+        table.add_row(f"measured {measured_key}", _fmt(result[measured_key]))
+    if isinstance(published, dict):
+        if "value" in published:
+            table.add_row("published", _fmt(published["value"]))
+        for key, value in published.items():
+            if key != "value":
+                table.add_row(f"  {key}", _fmt(value))
+    elif published is not None:
+        table.add_row("published", _fmt(published))
+    for key, value in result.items():
+        if key in (measured_key, "published", "parameters", "benchmark"):
+            continue
+        table.add_row(key, _fmt(value))
+    for key, value in (result.get("parameters") or {}).items():
+        table.add_row(f"parameter {key}", _fmt(value))
+    Console(file=sys.stdout, highlight=False).print(table)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+@app.command()
+def viz(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario to open (optional).", metavar="[SCENARIO.yaml]")
+    ] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = (
+        "127.0.0.1"
+    ),
+) -> None:
+    """The interactive browser visualisation."""
+    with _guard():
+        if scenario:
+            _load(scenario)  # invalid files stop here, with their lines
+        module = _optional_module("coopsim.viz.app", "the browser visualisation")
+        module.serve(scenario, host=host, port=port)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[
+        str | None,
+        typer.Argument(help="Sweep file (YAML); optional with --resume.", metavar="SWEEP.yaml"),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="processes (local, the default) or dask (a LocalCluster).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Parent directory of sweep directories.")] = Path(
+        "sweeps"
+    ),
+    resume: Annotated[
+        str | None, typer.Option(help="Continue an interrupted sweep directory.", metavar="DIR")
+    ] = None,
+    set_: SetOpt = None,
+) -> None:
+    """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory."""
+    with _guard():
+        if sweep_file is None and resume is None:
+            raise BadInput("sweep needs a SWEEP.yaml file (or --resume DIR)")
+        if resume is not None and not Path(resume).is_dir():
+            raise BadInput(f"--resume {resume}: no such directory")
+        module = _optional_module("coopsim.experiments", "parameter sweeps")
+        options: dict[str, Any] = {
+            "workers": workers,
+            "scheduler": scheduler,
+            "out": out,
+            "resume": resume,
+            "command": _command(),
+            "overrides": [_overrides_one(text) for text in set_ or ()],
+        }
+        if executor is not None:
+            options["executor"] = executor
+        try:
+            path = module.run_sweep(sweep_file, **options)
+        except module.ExecutorUnavailable as exc:
+            raise Unavailable(str(exc)) from None
+        typer.echo(str(path))
+
+
+def _overrides_one(text: str) -> Any:
+    from coopsim.scenario import parse_override
+
+    return parse_override(text)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from coopsim.io import package_versions
+
+        typer.echo(f"coopsim {package_versions().get('coopsim') or 'unknown'}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """coopsim: cross-sector cooperation under four governance modes."""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script: exit codes 0 (ok), 2 (bad usage or input), 1 (anything else)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="coopsim")
+    except SystemExit:
+        raise
+    except BaseException as exc:  # nothing may escape as a traceback
+        if os.environ.get("COOPSIM_DEBUG"):
+            traceback.print_exc()
+        _err(f"coopsim: error: {type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

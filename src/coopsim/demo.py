@@ -1,0 +1,69 @@
+"""``make demo``: the baseline scenario under all four governance modes, then where to look.
+
+Runs ``coopsim compare scenarios/baseline.yaml`` with a few seeds on every CPU, writes the
+comparison directory (and its report, when ``coopsim.report`` is installed) under
+``comparisons/``, and prints where the results, figures and report are.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SEEDS = 8
+
+
+def baseline_path() -> Path | None:
+    """``scenarios/baseline.yaml`` of this checkout (or of the current directory)."""
+    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
+        candidate = root / "scenarios" / "baseline.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    import typer
+
+    from coopsim import cli
+
+    args = sys.argv[1:] if argv is None else argv
+    seeds = int(args[0]) if args and args[0].isdigit() else SEEDS
+    scenario = baseline_path()
+    if scenario is None:
+        print("coopsim demo: scenarios/baseline.yaml not found; run it from the repository root.")
+        return 1
+    shown = scenario.relative_to(Path.cwd()) if scenario.is_relative_to(Path.cwd()) else scenario
+    print(f"coopsim demo: {shown} under {', '.join(cli.MODES)}, {seeds} seeds each")
+    print(f"  (the same as: coopsim compare {shown} --seeds {seeds})", flush=True)
+    try:
+        with cli._guard():
+            path, reported, report = cli.run_comparison(
+                str(shown),
+                cli.MODES,
+                seeds,
+                out=Path("comparisons"),
+                command=f"coopsim compare {shown} --seeds {seeds}",
+            )
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    print()
+    print(f"Results:    {path}/")
+    print(f"  comparison table (mean and 95% CI per mode): {path / 'comparison.csv'}")
+    print(f"  effect sizes between modes (A12, paired differences): {path / 'effects.parquet'}")
+    print(f"  every run's time series (mode, seed columns): {path / 'timeseries.parquet'}")
+    figures = sorted((path / "figures").glob("*"))
+    if figures:
+        print(f"Figures:    {path / 'figures'}/ ({len(figures)} files)")
+    if report is not None:
+        print(f"Report:     {report}")
+    elif not reported:
+        print("Report:     failed (see the message above)")
+    else:
+        print(f"Report:     not written here; try: coopsim report {path}")
+    print("Next: docs/TUTORIAL.md walks from here to a scenario of your own.")
+    return 0 if reported else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

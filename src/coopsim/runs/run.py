@@ -1,0 +1,230 @@
+"""One run of a scenario, written to a run directory (INTERFACES.md, "Run directory").
+
+```
+runs/<UTC timestamp>_<name>_<short hash>/
+  scenario.yaml        the resolved scenario: every default filled in, re-runnable as it is
+  metadata.json        versions, git commit, seed, command, times, status
+  timeseries.parquet   one row per step (thinned by output.every)
+  partnerships.parquet one row per partnership (unless output.partnerships is false)
+  survival.parquet     the Kaplan–Meier table of partnership survival
+  summary.json         the run indicators
+  figures/             filled by the report (coopsim.report)
+```
+``metadata.json`` is written first with ``status: running`` and rewritten at the end, so a
+directory always says whether it is complete, interrupted or failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from coopsim import io
+from coopsim.scenario import dump_scenario
+
+__all__ = [
+    "Interrupted",
+    "RunTables",
+    "StopFlag",
+    "graceful_interrupt",
+    "resolved_header",
+    "run_scenario",
+    "simulate",
+    "thin",
+]
+
+Progress = Callable[[int, int], None]
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped the work; what finished is kept in ``path``."""
+
+    def __init__(self, path: Path, done: int, total: int, unit: str = "steps"):
+        super().__init__(f"interrupted after {done} of {total} {unit}; kept in {path}")
+        self.path, self.done, self.total, self.unit = path, done, total, unit
+
+
+@dataclass
+class StopFlag:
+    """Set by the first Ctrl-C; the work stops at the next safe point."""
+
+    requested: bool = False
+
+
+@contextlib.contextmanager
+def graceful_interrupt() -> Iterator[StopFlag]:
+    """First Ctrl-C asks the work to stop at a safe point; a second one stops it at once."""
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.requested:
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        flag.requested = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@dataclass
+class RunTables:
+    """What one simulation produced."""
+
+    timeseries: pd.DataFrame
+    partnerships: pd.DataFrame
+    survival: pd.DataFrame
+    summary: dict[str, Any]
+    steps_done: int
+    steps_planned: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.steps_done >= self.steps_planned
+
+
+def simulate(
+    scenario: Any,
+    *,
+    progress: Progress | None = None,
+    stop: StopFlag | None = None,
+) -> RunTables:
+    """Run ``scenario`` (its seed, its steps) step by step; stop early if ``stop`` is set."""
+    from coopsim.model import CoopModel
+
+    model = CoopModel.from_scenario(scenario)
+    total = scenario.steps
+    done = 0
+    every = max(1, total // 200)
+    while done < total:
+        if stop is not None and stop.requested:
+            break
+        model.run_for(1)
+        done += 1
+        if progress is not None and (done % every == 0 or done == total):
+            progress(done, total)
+    return RunTables(
+        timeseries=model.timeseries(),
+        partnerships=model.partnerships(),
+        survival=model.survival_table(),
+        summary=model.summary(),
+        steps_done=done,
+        steps_planned=total,
+    )
+
+
+def thin(frame: pd.DataFrame, every: int) -> pd.DataFrame:
+    """Every ``every``-th row of a time series, always keeping the first and the last."""
+    if every <= 1 or len(frame) <= 2:
+        return frame.reset_index(drop=True)
+    keep = [i for i in range(len(frame)) if i % every == 0 or i == len(frame) - 1]
+    return frame.iloc[keep].reset_index(drop=True)
+
+
+def resolved_header(kind: str = "run") -> str:
+    version = io.package_versions().get("coopsim") or "unknown"
+    return (
+        f"Resolved scenario written by coopsim {version}: every default filled in.\n"
+        f"Re-run it as it is (same seed, same results): coopsim run scenario.yaml"
+        + (
+            "\nThis comparison ran it under each mode and seed listed in metadata.json:\n"
+            "coopsim run scenario.yaml --mode MODE --seed SEED reproduces one of its runs."
+            if kind == "comparison"
+            else ""
+        )
+    )
+
+
+def command_line(argv: Sequence[str] | None = None) -> str:
+    import shlex
+
+    args = list(sys.argv if argv is None else argv)
+    if args and Path(args[0]).name in ("coopsim", "__main__.py", "cli.py"):
+        args = ["coopsim", *args[1:]]
+    return shlex.join(args)
+
+
+def run_scenario(
+    scenario: Any,
+    out: str | Path = "runs",
+    *,
+    command: str | None = None,
+    source: str | None = None,
+    overrides: Sequence[str] = (),
+    progress: Progress | None = None,
+    on_directory: Callable[[Path], None] | None = None,
+) -> Path:
+    """Run ``scenario`` and write its run directory under ``out``; return the directory.
+
+    Ctrl-C stops at the end of the current step: the steps done are written (``status:
+    interrupted`` in metadata.json) and ``Interrupted`` is raised carrying the directory.
+    """
+    text = dump_scenario(scenario, header=resolved_header())
+    path = io.new_output_dir(out, scenario.name, io.short_hash(text))
+    if on_directory is not None:
+        on_directory(path)
+    (path / "figures").mkdir()
+    started = io.utc_now()
+    meta: dict[str, Any] = {
+        "kind": "run",
+        "status": "running",
+        "scenario": scenario.name,
+        "source": source,
+        "overrides": list(overrides),
+        "seed": scenario.seed,
+        "mode": scenario.governance.mode,
+        "steps_planned": scenario.steps,
+        "steps_completed": 0,
+        "command": command if command is not None else command_line(),
+        "started_utc": started.isoformat(),
+        "finished_utc": None,
+        "duration_seconds": None,
+        **io.environment(),
+    }
+    io.atomic_write_text(path / "scenario.yaml", text)
+    io.atomic_write_json(path / "metadata.json", meta)
+    clock = time.perf_counter()
+    try:
+        with graceful_interrupt() as stop:
+            tables = simulate(scenario, progress=progress, stop=stop)
+    except BaseException as exc:
+        meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+        _finish(path, meta, clock)
+        raise
+    write_tables(path, tables, scenario.output)
+    meta["steps_completed"] = tables.steps_done
+    meta["status"] = "complete" if tables.complete else "interrupted"
+    meta["files"] = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+    _finish(path, meta, clock)
+    if not tables.complete:
+        raise Interrupted(path, tables.steps_done, tables.steps_planned)
+    return path
+
+
+def write_tables(path: Path, tables: RunTables, output: Any) -> None:
+    io.write_parquet(path / "timeseries.parquet", thin(tables.timeseries, output.every))
+    if output.partnerships:
+        io.write_parquet(path / "partnerships.parquet", tables.partnerships)
+    io.write_parquet(path / "survival.parquet", tables.survival)
+    io.atomic_write_json(path / "summary.json", tables.summary)
+
+
+def _finish(path: Path, meta: dict[str, Any], clock: float) -> None:
+    meta["finished_utc"] = io.utc_now().isoformat()
+    meta["duration_seconds"] = round(time.perf_counter() - clock, 3)
+    io.atomic_write_json(path / "metadata.json", meta)

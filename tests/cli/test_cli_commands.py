@@ -1,0 +1,434 @@
+"""The ``coopsim`` command, through the real console script and in process (Typer's runner)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from coopsim.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLED = sorted((REPO / "scenarios").glob("*.yaml"))
+COOPSIM = Path(sys.executable).with_name("coopsim")
+SMALL = """\
+name: small
+seed: 3
+steps: 12
+population: {government: {count: 3}, business: {count: 5}}
+metrics: {window: 6}
+"""
+
+# Issue 3's "must show" list: (file name, content or None for a path that cannot be read,
+# the line expected on stderr).
+BAD = {
+    "misspelt key": (
+        "bad.yaml",
+        "name: a\ntrust:\n  gian: 0.1\n",
+        "bad.yaml:3:3: trust.gian: unknown key: did you mean 'gain'?",
+    ),
+    "wrong type": (
+        "bad.yaml",
+        "name: a\nsteps: many\n",
+        "bad.yaml:2:8: steps: must be a whole number (got 'many')",
+    ),
+    "unknown mode": (
+        "bad.yaml",
+        "name: a\ngovernance:\n  mode: anarchy\n",
+        "bad.yaml:3:9: governance.mode: must be one of 'statism', 'pluralism', 'corporatism' or "
+        "'governance' (got 'anarchy')",
+    ),
+    "negative count": (
+        "bad.yaml",
+        "name: a\npopulation:\n  business:\n    count: -5\n",
+        "bad.yaml:4:12: population.business.count: must be at least 0 (got -5)",
+    ),
+    "missing name": (
+        "bad.yaml",
+        "steps: 12\n",
+        "bad.yaml:1:1: name: required: a slug naming the scenario (e.g. name: kobe-1995)",
+    ),
+    "empty file": ("bad.yaml", "", "bad.yaml: the file is empty"),
+    "top-level list": (
+        "bad.yaml",
+        "- name: a\n",
+        "bad.yaml:1:1: the top level must be a mapping of keys",
+    ),
+    "python tag": (
+        "bad.yaml",
+        "name: !!python/object/apply:os.system ['touch owned']\n",
+        "bad.yaml:1:7: the tag !!python/object/apply:os.system is not allowed: scenario files "
+        "hold plain data only, nothing in them is executed or imported",
+    ),
+    "unreadable path": ("missing.yaml", None, "missing.yaml: no such file"),
+    "directory": ("adir", None, "adir: is a directory, not a file"),
+    "yaml trap": (
+        "bad.yaml",
+        "name: a\nshocks:\n  - {at: 3, target: no}\n",
+        "YAML reads an unquoted no as the boolean false: write 'no' in quotes",
+    ),
+}
+
+
+def write_case(directory: Path, case: str) -> str:
+    name, content, _ = BAD[case]
+    if content is not None:
+        (directory / name).write_text(content)
+    elif name == "adir":
+        (directory / name).mkdir()
+    return name
+
+
+def run_coopsim(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
+    return subprocess.run(
+        [str(COOPSIM), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_the_console_script_exists():
+    assert COOPSIM.exists(), "the coopsim console script is installed next to python"
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad input: exit 2, the specified message, no traceback
+
+
+@pytest.fixture(scope="module")
+def real_command_results(tmp_path_factory):
+    """Every bad case through its own ``coopsim validate`` process, all started at once."""
+    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
+    started = {}
+    for case in BAD:
+        directory = tmp_path_factory.mktemp("bad")
+        name = write_case(directory, case)
+        started[case] = (
+            directory,
+            subprocess.Popen(
+                [str(COOPSIM), "validate", name],
+                cwd=directory,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            ),
+        )
+    results = {}
+    for case, (directory, process) in started.items():
+        stdout, stderr = process.communicate(timeout=180)
+        results[case] = (directory, process.returncode, stdout, stderr)
+    return results
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_through_the_real_command(real_command_results, case):
+    directory, returncode, stdout, stderr = real_command_results[case]
+    assert returncode == 2, stderr
+    assert BAD[case][2] in stderr
+    assert "Traceback" not in stderr and not stdout
+    assert not (directory / "owned").exists()
+
+
+def test_bad_run_through_the_real_command(tmp_path):
+    name = write_case(tmp_path, "python tag")
+    done = run_coopsim("run", name, "--out", "runs", cwd=tmp_path)
+    assert done.returncode == 2 and BAD["python tag"][2] in done.stderr
+    assert "Traceback" not in done.stderr and not done.stdout
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "owned").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "compare"])
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_in_process(tmp_path, monkeypatch, runner, case, command):
+    monkeypatch.chdir(tmp_path)
+    name = write_case(tmp_path, case)
+    result = runner.invoke(app, [command, name])
+    assert result.exit_code == 2, result.output
+    assert BAD[case][2] in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "comparisons").exists()
+
+
+def test_every_problem_of_a_file_is_listed_once(tmp_path):
+    (tmp_path / "bad.yaml").write_text(
+        "name: Bad Name\nsteps: -1\npopulation:\n  goverment: {count: 2}\n"
+    )
+    done = run_coopsim("run", "bad.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "bad.yaml:1:7: name: must be a slug: lowercase letters, digits, '-' and '_', starting "
+        "with a letter or digit, at most 64 characters (e.g. kobe-1995) (got 'Bad Name')",
+        "bad.yaml:2:8: steps: must be at least 1 (got -1)",
+        "bad.yaml:4:3: population.goverment: unknown key: did you mean 'government'?",
+    ]
+
+
+def test_bad_overrides_and_options_name_their_source(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+    result = runner.invoke(app, ["run", "s.yaml", "--set", "trust.gain=lots", "--mode", "chaos"])
+    assert result.exit_code == 2
+    assert sorted(result.stderr.splitlines()) == [
+        "--mode chaos: governance.mode: must be one of 'statism', 'pluralism', 'corporatism' or "
+        "'governance' (got 'chaos')",
+        "--set trust.gain=lots: trust.gain: must be a number (got 'lots')",
+    ]
+    result = runner.invoke(app, ["compare", "s.yaml", "--modes", "statism,chaos"])
+    assert result.exit_code == 2 and "--modes: unknown mode 'chaos'" in result.stderr
+    for args in (["compare", "s.yaml", "--seeds", "0"], ["run"], ["frobnicate"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert "Traceback" not in result.output
+
+
+def test_output_parent_that_is_a_file(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+    (tmp_path / "taken").write_text("not a directory")
+    result = runner.invoke(app, ["run", "s.yaml", "--out", "taken"])
+    assert result.exit_code == 2 and "taken exists and is not a directory" in result.stderr
+
+
+def test_validate_reports_each_file(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.yaml").write_text(SMALL)
+    (tmp_path / "bad.yaml").write_text("name: a\nsteps: x\n")
+    result = runner.invoke(app, ["validate", "good.yaml", "bad.yaml"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("good.yaml: ok (small: 33 organisations, 12 steps")
+    assert result.stderr.startswith("bad.yaml:2:8: steps:")
+    assert runner.invoke(app, ["validate", "good.yaml"]).exit_code == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# The library, validate, schema
+
+
+def test_bundled_scenarios_validate_through_the_real_command():
+    done = run_coopsim("validate", *map(str, BUNDLED), cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == len(BUNDLED)
+    assert not done.stderr
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_scenarios_run_in_process(tmp_path, runner, path):
+    out = tmp_path / "runs"
+    result = runner.invoke(
+        app, ["run", str(path), "--steps", "6", "--out", str(out), "--no-report"]
+    )
+    assert result.exit_code == 0, result.output
+    run_dir = Path(result.stdout.strip())
+    assert run_dir.parent == out
+    assert len(pd.read_parquet(run_dir / "timeseries.parquet")) == 6
+
+
+def test_run_through_the_real_command(tmp_path):
+    done = run_coopsim(
+        "run", str(REPO / "scenarios" / "baseline.yaml"), "--steps", "8", "--seed", "5",
+        "--mode", "pluralism", "--set", "trust.gain=0.1", "--out", "out", "--no-report",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / done.stdout.strip()
+    assert done.stdout.strip().startswith("out/") and path.is_dir()
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["seed"] == 5 and meta["mode"] == "pluralism"
+    assert meta["command"].startswith("coopsim run ") and "--set trust.gain=0.1" in meta["command"]
+    assert "gain: 0.1" in (path / "scenario.yaml").read_text()
+
+
+def test_schema_prints_the_json_schema(runner):
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["name"]
+    assert "population" in schema["properties"]
+
+
+def test_compare_in_process(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+    args = "compare s.yaml --modes statism,governance --seeds 2 --workers 1 --no-report"
+    result = runner.invoke(app, args.split())
+    assert result.exit_code == 0, result.output
+    path = tmp_path / result.stdout.strip()
+    assert path.parent == tmp_path / "comparisons"
+    assert set(pd.read_parquet(path / "timeseries.parquet")["mode"]) == {"statism", "governance"}
+    assert "sustainability_index" in result.stderr  # the short table
+
+
+# --------------------------------------------------------------------------------------------------
+# Other commands
+
+
+def test_dock_json_is_the_last_line(runner):
+    result = runner.invoke(
+        app, ["dock", "nowak-may", "--b", "1.9", "--size", "20", "--generations", "10", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "cooperator_share" in data and data["parameters"]["size"] == 20
+
+
+def test_dock_table_and_bad_options(runner):
+    result = runner.invoke(app, ["dock", "hauert-optional", "--generations", "20"])
+    assert result.exit_code == 0 and "published" in result.stdout
+    result = runner.invoke(app, ["dock", "nowak-may", "--eta", "0.5"])
+    assert result.exit_code == 2 and "nowak-may does not take --eta" in result.stderr
+    result = runner.invoke(app, ["dock", "prisoners"])
+    assert result.exit_code == 2 and "unknown benchmark" in result.stderr
+    result = runner.invoke(app, ["dock", "santos-pgg", "--graph", "ring", "--n", "20"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_missing_parts_say_they_are_not_available(tmp_path, monkeypatch, runner):
+    """Until the browser app, sweeps or reports exist, their commands say so (exit 1)."""
+    monkeypatch.setitem(sys.modules, "coopsim.viz.app", None)
+    result = runner.invoke(app, ["viz"])
+    assert result.exit_code == 1
+    assert "the browser visualisation: not available yet" in result.stderr
+    monkeypatch.setitem(sys.modules, "coopsim.experiments", None)
+    (tmp_path / "s.yaml").write_text("base: x.yaml\nsweep: {}\n")
+    result = runner.invoke(app, ["sweep", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 1
+    assert "parameter sweeps: not available yet" in result.stderr
+    monkeypatch.setitem(sys.modules, "coopsim.report", None)
+    (tmp_path / "metadata.json").write_text("{}")
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 1 and "the report: not available yet" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sweep_and_viz_check_their_input_first(tmp_path, runner):
+    result = runner.invoke(app, ["sweep"])
+    assert result.exit_code == 2 and "sweep needs a SWEEP.yaml file" in result.stderr
+    result = runner.invoke(app, ["sweep", "--resume", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such directory" in result.stderr
+    (tmp_path / "bad.yaml").write_text("name: a\nsteps: x\n")
+    result = runner.invoke(app, ["viz", str(tmp_path / "bad.yaml")])
+    assert result.exit_code == 2 and "steps: must be a whole number" in result.stderr
+
+
+def test_report_of_a_missing_directory(tmp_path, runner):
+    result = runner.invoke(app, ["report", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such directory" in result.stderr
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "not a coopsim result directory" in result.stderr
+
+
+def test_version(runner):
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("coopsim ")
+
+
+def test_unexpected_errors_exit_1_without_traceback(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr("coopsim.runs.run_scenario", boom)
+    result = runner.invoke(app, ["run", "s.yaml"])
+    assert result.exit_code == 1
+    assert "coopsim: error: RuntimeError: the model broke" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------------------------------
+# Ctrl-C
+
+
+def test_ctrl_c_on_compare_keeps_finished_runs(tmp_path):
+    (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 400"))
+    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
+    process = subprocess.Popen(
+        [str(COOPSIM), "compare", "s.yaml", "--seeds", "6", "--workers", "2", "--no-report"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    metadata = None
+    while time.monotonic() < deadline and metadata is None:
+        found = list((tmp_path / "comparisons").glob("*/metadata.json"))
+        metadata = found[0] if found else None
+        time.sleep(0.1)
+    assert metadata is not None, "the comparison directory appears at the start"
+    time.sleep(2.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    meta = json.loads(metadata.read_text())
+    if meta["status"] == "complete":
+        pytest.skip("the comparison finished before Ctrl-C arrived")
+    assert process.returncode == 1
+    assert meta["status"] == "interrupted"
+    assert "interrupted after" in stderr and "what finished is kept in" in stderr
+    assert Path(tmp_path / stdout.strip()) == metadata.parent
+    summaries = pd.read_parquet(metadata.parent / "summaries.parquet")
+    assert len(summaries) == meta["runs_completed"] < meta["runs_planned"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Report at the end of a run, and the demo
+
+
+def test_run_writes_its_report(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+    result = runner.invoke(app, ["run", "s.yaml"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / result.stdout.strip()
+    assert "report: " in result.stderr
+    assert any(path.glob("report.*")) and any((path / "figures").iterdir())
+
+
+def test_a_failing_report_keeps_the_results(tmp_path, monkeypatch, runner):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+
+    def broken(directory):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr("coopsim.report.write_report", broken)
+    result = runner.invoke(app, ["run", "s.yaml"])
+    assert result.exit_code == 1
+    path = tmp_path / result.stdout.strip()
+    assert (path / "timeseries.parquet").exists()
+    assert "the results are saved, but the report failed: RuntimeError: no fonts" in result.stderr
+
+
+def test_demo_compares_the_baseline(tmp_path, monkeypatch, capsys):
+    from coopsim import demo
+
+    monkeypatch.chdir(tmp_path)
+    assert demo.main(["1"]) == 0
+    printed = capsys.readouterr().out
+    assert "Results:" in printed and "comparison.csv" in printed
+    (path,) = (tmp_path / "comparisons").iterdir()
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["modes"] == ["statism", "pluralism", "corporatism", "governance"]
+    assert meta["status"] == "complete" and meta["command"].startswith("coopsim compare ")
