@@ -586,7 +586,9 @@ def _dock_table(name: str, result: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    measured_key = next((k for k in ("cooperator_share", "mean_payoff") if k in result), None)
+    measured_key = result.get("measured") or next(
+        (k for k in ("cooperator_share", "mean_payoff") if k in result), None
+    )
     published = result.get("published")
     table = Table(title=f"docking: {name}", title_justify="left", show_header=True)
     table.add_column("")
@@ -602,7 +604,7 @@ def _dock_table(name: str, result: dict[str, Any]) -> None:
     elif published is not None:
         table.add_row("published", _fmt(published))
     for key, value in result.items():
-        if key in (measured_key, "published", "parameters", "benchmark"):
+        if key in (measured_key, "measured", "published", "parameters", "benchmark"):
             continue
         table.add_row(key, _fmt(value))
     for key, value in (result.get("parameters") or {}).items():
