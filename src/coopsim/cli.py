@@ -239,6 +239,13 @@ def run(
     set_: SetOpt = None,
     out: Annotated[Path, typer.Option(help="Parent directory of run directories.")] = Path("runs"),
     report: ReportOpt = True,
+    check_invariants: Annotated[
+        bool,
+        typer.Option(
+            "--check-invariants",
+            help="Check every invariant after every step (slower); stop at the first failure.",
+        ),
+    ] = False,
 ) -> None:
     """One run of a scenario: writes a run directory and prints its path."""
     with _guard():
@@ -253,6 +260,7 @@ def run(
                 source=scenario,
                 overrides=list(set_ or ()),
                 progress=update,
+                check_invariants=check_invariants,
             )
         typer.echo(str(path))
         if not _report(path, loaded, report)[0]:

@@ -98,34 +98,57 @@ class RunTables:
         return self.steps_done >= self.steps_planned
 
 
+class InvariantBroken(RuntimeError):
+    """A model invariant failed during a checked run; ``tables`` holds the steps done."""
+
+    def __init__(self, message: str, tables: RunTables):
+        super().__init__(message)
+        self.tables = tables
+
+
 def simulate(
     scenario: Any,
     *,
     progress: Progress | None = None,
     stop: StopFlag | None = None,
+    check_invariants: bool = False,
 ) -> RunTables:
-    """Run ``scenario`` (its seed, its steps) step by step; stop early if ``stop`` is set."""
+    """Run ``scenario`` (its seed, its steps) step by step; stop early if ``stop`` is set.
+
+    With ``check_invariants`` every step is checked (trust in [0, 1], resources and value
+    accounted for, no NaN, ...) and the first failure raises ``InvariantBroken``.
+    """
     from coopsim.model import CoopModel
+    from coopsim.model.invariants import InvariantError
 
     model = CoopModel.from_scenario(scenario)
     total = scenario.steps
     done = 0
     every = max(1, total // 200)
+
+    def tables() -> RunTables:
+        return RunTables(
+            timeseries=model.timeseries(),
+            partnerships=model.partnerships(),
+            survival=model.survival_table(),
+            summary=model.summary(),
+            steps_done=done,
+            steps_planned=total,
+        )
+
     while done < total:
         if stop is not None and stop.requested:
             break
         model.run_for(1)
         done += 1
+        if check_invariants:
+            try:
+                model.check_invariants()
+            except InvariantError as exc:
+                raise InvariantBroken(f"invariant broken: {exc}", tables()) from None
         if progress is not None and (done % every == 0 or done == total):
             progress(done, total)
-    return RunTables(
-        timeseries=model.timeseries(),
-        partnerships=model.partnerships(),
-        survival=model.survival_table(),
-        summary=model.summary(),
-        steps_done=done,
-        steps_planned=total,
-    )
+    return tables()
 
 
 def thin(frame: pd.DataFrame, every: int) -> pd.DataFrame:
@@ -168,6 +191,7 @@ def run_scenario(
     overrides: Sequence[str] = (),
     progress: Progress | None = None,
     on_directory: Callable[[Path], None] | None = None,
+    check_invariants: bool = False,
 ) -> Path:
     """Run ``scenario`` and write its run directory under ``out``; return the directory.
 
@@ -201,7 +225,14 @@ def run_scenario(
     clock = time.perf_counter()
     try:
         with graceful_interrupt() as stop:
-            tables = simulate(scenario, progress=progress, stop=stop)
+            tables = simulate(
+                scenario, progress=progress, stop=stop, check_invariants=check_invariants
+            )
+    except InvariantBroken as exc:  # keep the steps done, then report
+        write_tables(path, exc.tables, scenario.output)
+        meta.update(status="failed", error=str(exc), steps_completed=exc.tables.steps_done)
+        _finish(path, meta, clock)
+        raise
     except BaseException as exc:
         meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         _finish(path, meta, clock)
