@@ -478,12 +478,26 @@ def _replace_path(obj: Any, parts: list[str], value: Any) -> Any:
 
 
 def _coerce(hint: Any, value: Any) -> Any:
-    """Build nested parameter objects from plain dicts and lists (``{"at": 5, "mode": ...}``)."""
+    """Build nested parameter objects from plain dicts and lists (``{"at": 5, "mode": ...}``),
+    at every level; lists become tuples so configurations stay hashable."""
+    if get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) in (Union, UnionType):
+        options = [h for h in get_args(hint) if h is not type(None)]
+        for option in options:  # the first option the value fits
+            if isinstance(value, dict) and dataclasses.is_dataclass(option):
+                return _coerce(option, value)
+            if isinstance(value, (list, tuple)) and get_origin(option) is tuple:
+                return _coerce(option, value)
+        return value
     if isinstance(value, dict) and dataclasses.is_dataclass(hint):
-        return hint(**value)
-    if get_origin(hint) is tuple and isinstance(value, (list, tuple)):
+        hints = get_type_hints(hint)
+        return hint(**{k: _coerce(hints.get(k, Any), v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)) and get_origin(hint) is tuple:
         (item, *_) = get_args(hint)
         return tuple(_coerce(item, v) for v in value)
+    if isinstance(value, list):
+        return tuple(value)
     return value
 
 

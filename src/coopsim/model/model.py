@@ -272,7 +272,8 @@ class CoopModel(mesa.Model):
         from coopsim.model.shocks import resolve_target
 
         orgs = resolve_target(target, self.orgs.names, self.orgs.sector)
-        shock = FiredShock(self.steps, kind, target, severity, duration, orgs)
+        # stamped as if it struck in the coming step, so it lasts ``duration`` steps from now
+        shock = FiredShock(self.steps + 1, kind, target, severity, duration, orgs)
         self.shocks.trigger(shock)
         self._strike(shock)
         self._apply_lasting_shocks()
@@ -458,7 +459,7 @@ class CoopModel(mesa.Model):
         training = np.asarray(spending["training"], dtype=float)
         self._pending_seed[ids] += seed
         budget -= float(seed.sum() + training.sum())
-        gain = cfg.environment.capacity_building * training
+        gain = -np.expm1(-cfg.environment.capacity_building * training)  # saturating, < 1
         orgs.collaborative_capacity += gain * (1.0 - orgs.collaborative_capacity)
 
         # Benefits: transaction costs first, then the mode's sharing rule.

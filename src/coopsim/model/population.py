@@ -113,6 +113,8 @@ def _unit_trait(mean: float, count: int, spread: float, rng: np.random.Generator
     if spread < _MIN_SPREAD or mean <= 0 or mean >= 1:
         return np.full(count, mean)
     concentration = 1.0 / (4 * spread**2)
+    if mean * concentration <= 1e-300 or (1 - mean) * concentration <= 1e-300:
+        return np.full(count, mean)  # a vanishing shape parameter: no spread to draw
     return betaincinv(mean * concentration, (1 - mean) * concentration, draws)
 
 
