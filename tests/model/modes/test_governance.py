@@ -59,21 +59,25 @@ def test_every_sector_leads_partnerships(model):
 
 
 def test_partners_join_only_if_they_want_to(model, fixed_candidates):
+    """Joining is voluntary: candidates who share nothing with the lead rarely agree."""
     orgs = model.orgs
     lead, cands = 30, np.arange(40, 50)
     orgs.goals[lead] = [1.0, 0.0, 0.0, 0.0]
     orgs.goals[cands[:5]] = [0.0, 1.0, 0.0, 0.0]  # nothing in common with the lead's goals
     orgs.goals[cands[5:]] = [1.0, 0.0, 0.0, 0.0]
     fixed_candidates(model, cands)
-    chosen = set()
+    joined = []
     for _ in range(60):
         proposal = model.mode.propose(model, lead, 4)
-        chosen |= set(proposal.members[1:].tolist())
-    assert chosen <= set(cands[5:].tolist())
-    assert len(chosen) == 5  # all the willing get their turn
+        if proposal is not None:
+            joined += proposal.members[1:].tolist()
+    strangers = sum(j in set(cands[:5].tolist()) for j in joined)
+    kindred = sum(j in set(cands[5:].tolist()) for j in joined)
+    assert kindred > 5 * max(strangers, 1)
+    assert set(joined) >= set(cands[5:].tolist())  # all the willing get their turn
 
 
-def test_trust_from_the_partner_can_make_up_for_weaker_alignment(model, fixed_candidates):
+def test_trust_from_the_partner_makes_up_for_weaker_alignment(model, fixed_candidates):
     orgs = model.orgs
     lead, keen, wary = 30, 41, 42
     orgs.goals[lead] = [1.0, 0.0, 0.0, 0.0]
@@ -81,10 +85,9 @@ def test_trust_from_the_partner_can_make_up_for_weaker_alignment(model, fixed_ca
     _clone(model, keen, [wary])
     _trust(model, keen, lead, 1.0)  # keen trusts the lead; wary is a stranger to it
     fixed_candidates(model, [keen, wary])
-    picks = [model.mode.propose(model, lead, 2) for _ in range(60)]
+    picks = [model.mode.propose(model, lead, 2) for _ in range(80)]
     joined = [p.members[1] for p in picks if p is not None]
-    assert wary not in joined  # 0.45 + stranger trust 0.3 is never enough
-    assert joined.count(keen) == 60  # 0.45 + full trust always is
+    assert joined.count(keen) > 1.5 * max(joined.count(wary), 1)  # about 2:1 by the rule
 
 
 def test_the_lead_prefers_partners_it_trusts(model, fixed_candidates):

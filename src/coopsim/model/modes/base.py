@@ -176,6 +176,16 @@ class GovernanceMode(ABC):
         after = ces(pooled + avail[cands], np.ones(k), p.substitution, p.returns_to_scale, k)
         return after - before
 
+    def pair_gain(self, model: CoopModel, organisations: np.ndarray, partner: int) -> np.ndarray:
+        """Output each organisation would gain by pooling its resources with ``partner``'s."""
+        p = model.config.production
+        avail = model.orgs.available
+        own = avail[organisations]
+        k = own.shape[-1]
+        alone = ces(own, np.ones(k), p.substitution, p.returns_to_scale, k)
+        pooled = ces(own + avail[partner], np.ones(k), p.substitution, p.returns_to_scale, k)
+        return pooled - alone
+
     def detect(self, model: CoopModel, rnd: Round, intensity: float | np.ndarray):
         """Rows monitored this step, and those caught short."""
         monitored = rnd.monitor_draw < intensity * model.enforcement_strength

@@ -38,7 +38,11 @@ class Governance(GovernanceMode):
         score = trust_in + comp + fit
         order = np.argsort(-(score + rng.gumbel(size=len(cands)) * 0.3), kind="stable")
         trust_back = model.trust_between(cands, np.full(len(cands), lead))
-        willing = fit + trust_back > 0.9 + 0.3 * rng.random(len(cands))  # voluntary
+        # Voluntary: a candidate joins with a chance that rises with shared goals, with its
+        # trust in the lead and with what the lead's resources add to its own (complementarity).
+        gain_back = self.pair_gain(model, cands, lead)
+        appeal = fit + trust_back + 0.5 * gain_back / max(gain_back.max(), 1e-12) - 1.2
+        willing = rng.random(len(cands)) < 0.5 * (1.0 + np.tanh(3.0 * appeal))
         chosen = cands[order][willing[order]][: size - 1]
         if len(chosen) < model.config.partnerships.size_min - 1:
             return None

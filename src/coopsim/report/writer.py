@@ -1,0 +1,751 @@
+"""``write_report(DIR)``: figures into ``DIR/figures/`` and a readable report beside them.
+
+The directory's kind (run, comparison or sweep) decides what is drawn. ``report.html`` is
+self-contained (figures embedded, no network); ``report.md`` links the figure files. Every file
+is written atomically (a temporary file in the same directory, then a rename), and nothing is
+written outside ``DIR``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from coopsim import io
+from coopsim.report import figures as F
+from coopsim.report import sweeps as S
+from coopsim.report.document import (
+    Document,
+    FigureBlock,
+    Heading,
+    Paragraph,
+    Table,
+    render_html,
+    render_markdown,
+)
+from coopsim.report.load import (
+    Results,
+    SweepResults,
+    detect_kind,
+    load_results,
+    load_sweep,
+)
+from coopsim.report.style import INDICATORS, indicator_label, pretty, save_figure
+
+__all__ = ["DEFAULT_FORMATS", "write_report"]
+
+DEFAULT_FORMATS = ("png", "svg")
+MAX_SWEEP_OUTPUTS = 4
+EFFECT_INDICATORS = ("sustainability_index", "cooperation_rate", "public_value_total")
+
+MEANINGS = {
+    "sustainability_index": "max(0, mean − sd) of participation × cooperation over the last "
+    "window of the run: high when cooperation is broad, complete and steady",
+    "partnership_survival_median": "age at which half of the partnerships have dissolved "
+    "(Kaplan–Meier; none if fewer than half ever dissolve)",
+    "cooperation_rate": "share of committed resources actually delivered (last window)",
+    "participation_rate": "share of organisations in an active partnership (last window)",
+    "mean_trust": "mean effective trust over all relationships (last window)",
+    "free_riding_rate": "share of members delivering far less than committed (last window)",
+    "public_value_total": "public value produced over the whole run",
+    "transaction_costs_total": "monitoring, negotiation and enforcement costs over the run",
+    "partnerships_formed": "partnerships formed over the run",
+    "partnerships_completed": "partnerships that met their objective",
+    "partnerships_dissolved": "partnerships that broke up before meeting it",
+    "dissolution_hazard": "dissolutions per partnership-month",
+    "member_exit_rate": "members leaving or replaced per member-month",
+    "inclusiveness": "share of organisations that were ever in a partnership",
+    "benefit_gini": "inequality of the benefits received by organisations",
+    "dilemma_strength": "mean gain from withholding over contributing (the social dilemma)",
+    "shock_depth": "largest relative fall of public value after the first shock",
+    "shock_recovery_steps": "months from the first shock back to 90% of the pre-shock level",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Formatting
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """A number for a table: 3 significant digits, thousands separated, '—' when missing."""
+    if value is None:
+        return "—"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return "—"
+    if x == int(x) and abs(x) < 1e15 and (isinstance(value, int | np.integer) or abs(x) >= 1000):
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    if not np.isfinite(mean):
+        return "—"
+    if np.isfinite(low) and np.isfinite(high):
+        return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+    return fmt(mean)
+
+
+def _meaning(name: str) -> str:
+    if name in MEANINGS:
+        return MEANINGS[name]
+    if name.startswith("dissolved_"):
+        return f"partnerships dissolved by {pretty(name[10:])}"
+    return ""
+
+
+def _unit(name: str) -> str:
+    return INDICATORS.get(name, ("", ""))[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures
+
+
+class _Figures:
+    """Draws figures into ``figures/``; a figure that fails becomes a note, not a lost report."""
+
+    def __init__(self, directory: Path, formats: Sequence[str]):
+        self.folder = directory / "figures"
+        self.formats = list(dict.fromkeys(["png", *formats]))
+        self.blocks: list[FigureBlock] = []
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+
+    def draw(self, name: str, caption: str, build: Callable[[], Figure]) -> FigureBlock | None:
+        try:
+            fig = build()
+            saved = save_figure(fig, self.folder, name, self.formats)
+        except Exception as exc:
+            if os.environ.get("COOPSIM_DEBUG"):
+                raise
+            self.problems.append(f"{name}: {type(exc).__name__}: {exc}")
+            return None
+        title = saved.title.replace("\n", " ") if saved.title else pretty(name).capitalize()
+        files = {fmt: f"figures/{path.name}" for fmt, path in saved.paths.items()}
+        block = FigureBlock(
+            name=name, title=title, caption=caption.strip(), png=saved.png, files=files
+        )
+        self.blocks.append(block)
+        return block
+
+
+def _formats(scenario: dict[str, Any]) -> list[str]:
+    """PNG and SVG always (the report needs them), plus what the scenario's output asks for."""
+    output = scenario.get("output") if isinstance(scenario.get("output"), dict) else {}
+    extra = [f for f in (output or {}).get("figures") or [] if f in ("png", "svg", "pdf")]
+    return list(dict.fromkeys([*DEFAULT_FORMATS, *extra]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Runs and comparisons
+
+
+def _overview(doc: Document, results: Results) -> None:
+    meta, scenario = results.metadata, results.scenario
+    doc.add(Heading("Overview"))
+    description = " ".join(str(scenario.get("description") or "").split())
+    if description:
+        doc.add(Paragraph(description))
+    rows = [("Scenario", results.name)]
+    if results.kind == "run":
+        rows.append(("Governance mode", results.modes[0]))
+        rows.append(("Seed", str(results.seeds[0])))
+    else:
+        rows.append(("Governance modes", ", ".join(results.modes)))
+        rows.append(("Seeds per mode", f"{len(results.seeds)} (the same seeds for every mode)"))
+    steps = meta.get("steps_completed") or meta.get("steps") or scenario.get("steps")
+    if steps is not None:
+        rows.append(("Length", f"{steps} months (one step is one month)"))
+    for event in results.events:
+        rows.append(
+            (
+                "Shock" if event.kind == "shock" else "Reform",
+                f"{event.label}, month {event.start:g}"
+                + (f" to {event.end:g}" if event.kind == "shock" else ""),
+            )
+        )
+    if meta.get("status"):
+        rows.append(("Status", str(meta["status"])))
+    if meta.get("command"):
+        rows.append(("Command", f"`{meta['command']}`"))
+    doc.add(Table(["", ""], rows))
+    status = meta.get("status")
+    if status and status != "complete":
+        doc.add(
+            Paragraph(
+                f"This directory's status is '{status}': "
+                "the results below cover only what finished.",
+                "warning",
+            )
+        )
+    for error in meta.get("errors") or []:
+        doc.add(
+            Paragraph(
+                f"Run failed: mode {error.get('mode')}, seed {error.get('seed')}: "
+                f"{error.get('error')}",
+                "warning",
+            )
+        )
+
+
+def _comparison_table(results: Results) -> pd.DataFrame:
+    if results.comparison is not None and len(results.comparison):
+        return results.comparison
+    return F.comparison_from_summaries(results.summaries, results.modes)
+
+
+def _run_summary(doc: Document, results: Results) -> None:
+    summary = results.summaries.iloc[0].to_dict() if len(results.summaries) else {}
+    doc.add(Heading("Summary"))
+    order = [i for i in F.HEADLINE_INDICATORS if i in summary]
+    order += [
+        k
+        for k in summary
+        if k not in order
+        and k not in ("mode", "seed", "steps", "organisations")
+        and not k.startswith("dissolved_")
+    ]
+    rows = []
+    for name in order:
+        value = summary[name]
+        shown = fmt(value)
+        if shown == "—" and name in F.NO_VALUE:
+            shocked = any(e.kind == "shock" for e in results.events)
+            missing = "no shock scheduled" if name.startswith("shock_") and not shocked else None
+            shown = f"— ({missing or F.NO_VALUE[name]})"
+        rows.append((indicator_label(name, unit=False), shown, _unit(name), _meaning(name)))
+    doc.add(Table(["Indicator", "Value", "Unit", "Meaning"], rows, align=["l", "r", "l", "l"]))
+    causes = {k[10:]: v for k, v in summary.items() if k.startswith("dissolved_") and v}
+    if causes:
+        text = ", ".join(
+            f"{pretty(k)} {fmt(v)}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])
+        )
+        doc.add(Paragraph(f"Dissolutions by cause: {text}."))
+
+
+def _comparison_summary(doc: Document, results: Results) -> None:
+    table = _comparison_table(results)
+    modes = results.modes
+    most = len(results.seeds)
+    doc.add(Heading("Summary"))
+    doc.add(
+        Paragraph(
+            f"Mean over {most} seeds per mode with its 95% confidence interval (Student t). "
+            "Every mode ran on the same seeds (common random numbers)."
+        )
+    )
+    present = list(dict.fromkeys(table["indicator"]))
+    headline = [i for i in F.HEADLINE_INDICATORS if i in present]
+    key = _key_results(table, modes)
+    if key:
+        doc.add(Paragraph(key))
+
+    def cell(indicator: str, mode: str) -> str:
+        row = table[(table["indicator"] == indicator) & (table["mode"] == mode)]
+        if row.empty:
+            return "—"
+        r = row.iloc[0]
+        text = _interval(r["mean"], r["ci_low"], r["ci_high"])
+        if text == "—" and indicator in F.NO_VALUE:
+            return f"— ({F.NO_VALUE[indicator]})"
+        if int(r["n"]) < most and np.isfinite(r["mean"]):
+            text += f" (n={int(r['n'])})"
+        return text
+
+    rows = [
+        [indicator_label(i, unit=False), _unit(i), *[cell(i, m) for m in modes]] for i in headline
+    ]
+    doc.add(Table(["Indicator", "Unit", *modes], rows, align=["l", "l", *["r"] * len(modes)]))
+    full = [
+        [
+            indicator_label(r["indicator"], unit=False),
+            r["mode"],
+            str(int(r["n"])),
+            fmt(r["mean"]),
+            fmt(r["sd"]),
+            fmt(r["ci_low"]),
+            fmt(r["ci_high"]),
+        ]
+        for _, r in table.iterrows()
+    ]
+    doc.add(
+        Table(
+            ["Indicator", "Mode", "n", "Mean", "SD", "95% CI low", "95% CI high"],
+            full,
+            caption=f"All {len(present)} indicators (comparison.parquet)",
+            collapsed=True,
+            align=["l", "l", "r", "r", "r", "r", "r"],
+        )
+    )
+    _effects(doc, results, headline)
+
+
+def _key_results(table: pd.DataFrame, modes: Sequence[str]) -> str:
+    if len(modes) < 2:
+        return ""
+    sentences = []
+    for indicator in ("sustainability_index", "public_value_total"):
+        part = table[(table["indicator"] == indicator)].dropna(subset=["mean"])
+        if len(part) < 2:
+            continue
+        best = part.loc[part["mean"].idxmax()]
+        worst = part.loc[part["mean"].idxmin()]
+        sentences.append(
+            f"{indicator_label(indicator, unit=False)}: highest under {best['mode']} "
+            f"({_interval(best['mean'], best['ci_low'], best['ci_high'])}), lowest under "
+            f"{worst['mode']} ({_interval(worst['mean'], worst['ci_low'], worst['ci_high'])})."
+        )
+    return " ".join(sentences)
+
+
+def _effects(doc: Document, results: Results, headline: Sequence[str]) -> None:
+    effects = results.effects
+    if effects is None or effects.empty:
+        return
+    doc.add(Heading("Differences between modes", 3))
+    doc.add(
+        Paragraph(
+            "Difference: the mean over seeds of the paired difference (first mode − second), "
+            "with its 95% interval. A12 (Vargha–Delaney): the probability that a run under the "
+            "first mode scores higher than a run under the second; 0.5 is no difference, and "
+            "0.56 / 0.64 / 0.71 (or 0.44 / 0.36 / 0.29) mark small / medium / large effects."
+        )
+    )
+    first = [i for i in EFFECT_INDICATORS if i in headline]
+    rest = [i for i in headline if i not in first]
+    for indicators, collapsed in ((first, False), (rest, True)):
+        rows = []
+        for indicator in indicators:
+            part = effects[effects["indicator"] == indicator]
+            for _, r in part.iterrows():
+                if not np.isfinite(r["mean_diff"]) and not np.isfinite(r["a12"]):
+                    continue
+                rows.append(
+                    [
+                        indicator_label(indicator, unit=False),
+                        f"{r['mode_a']} − {r['mode_b']}",
+                        _interval(r["mean_diff"], r["diff_ci_low"], r["diff_ci_high"]),
+                        fmt(r["a12"], 2),
+                        str(r["a12_magnitude"] or "—"),
+                    ]
+                )
+        if rows:
+            doc.add(
+                Table(
+                    ["Indicator", "Modes", "Difference [95% CI]", "A12", "Effect"],
+                    rows,
+                    caption="Differences for the other indicators (effects.parquet)"
+                    if collapsed
+                    else "",
+                    collapsed=collapsed,
+                    align=["l", "l", "r", "r", "l"],
+                )
+            )
+
+
+def _result_figures(figs: _Figures, results: Results) -> None:
+    ts, modes, events = results.timeseries, results.modes, results.events
+    many = len(results.seeds) > 1
+    band = (
+        f"lines are means over {len(results.seeds)} seeds, shaded bands their 95% confidence "
+        "intervals (Student t over seeds, clipped to the indicator's possible range). "
+        if many
+        else ""
+    )
+    marks = "Yellow spans mark scheduled shocks, dashed vertical lines reforms. " if events else ""
+    comparison = _comparison_table(results)
+    if results.kind == "comparison":
+        figs.draw(
+            "comparison",
+            "Each panel is one run indicator; a dot is the mean over seeds of one mode and its "
+            "line the 95% confidence interval (clipped to the possible range). 'n=k' marks a "
+            "mode where only k runs have a value; 'median not reached' means fewer than half of "
+            "the partnerships ever dissolved.",
+            lambda: F.plot_comparison(comparison, modes=modes, runs_per_mode=len(results.seeds)),
+        )
+    figs.draw(
+        "indicators",
+        "The main indicators month by month, one colour and line style per mode; "
+        + band
+        + marks
+        + "The cooperation rate is recorded as 0 in months when nothing was committed (no "
+        "active partnership).",
+        lambda: F.plot_indicators(ts, modes=modes, events=events),
+    )
+    figs.draw(
+        "public_value",
+        "Public value produced by all partnerships per month (left; the dotted grey line is "
+        "public demand, the ceiling on what can be produced) and cumulated over the run "
+        "(right). " + band + marks,
+        lambda: F.plot_public_value(ts, modes=modes, events=events),
+    )
+    figs.draw(
+        "sector_trust",
+        "Mean effective trust (personal and institutional, 0–1) over the relationships between "
+        "organisations of two sectors, in either direction. "
+        + band
+        + marks
+        + "Where two sectors have no relationship yet the model reports the initial trust, "
+        "so a flat line at that value means no contact rather than steady trust.",
+        lambda: F.plot_sector_trust(ts, modes=modes, events=events),
+    )
+    if results.partnerships is None:
+        figs.notes.append(
+            "No partnership survival curves: this directory has no partnerships.parquet "
+            "(the scenario's output.partnerships was false); survival.parquet holds the "
+            "Kaplan–Meier tables without the censoring times the figure needs."
+        )
+    else:
+        figs.draw(
+            "survival",
+            "Kaplan–Meier estimate of the share of partnerships not yet dissolved, by partnership "
+            "age. Dissolution is the event; partnerships that completed their objective or were "
+            "still active at the end are censored (the ticks). "
+            + ("Runs of a mode are pooled. " if many else "")
+            + "The shaded band is the 95% Greenwood (log–log) interval; the dotted line marks 50%, "
+            "where the median survival is read.",
+            lambda: F.plot_survival(results.partnerships, modes=modes),
+        )
+    figs.draw(
+        "dissolution_causes",
+        "Why partnerships ended. Left: partnerships dissolved per run, stacked by cause"
+        + (" (mean over runs)" if many else "")
+        + ". Right: every partnership that ended, completed or dissolved, as a share.",
+        lambda: F.plot_dissolution_causes(results.summaries, results.partnerships, modes=modes),
+    )
+
+
+def _provenance(doc: Document, meta: dict[str, Any], directory: Path) -> None:
+    doc.add(Heading("Provenance"))
+    rows = []
+    if meta.get("coopsim_version"):
+        rows.append(("coopsim", str(meta["coopsim_version"])))
+    git = meta.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        rows.append(
+            (
+                "Git commit",
+                f"`{git['commit']}`" + (" (with local changes)" if git.get("dirty") else ""),
+            )
+        )
+    for key, label in (("python", "Python"), ("platform", "Platform")):
+        if meta.get(key):
+            rows.append((label, str(meta[key])))
+    packages = meta.get("packages")
+    if isinstance(packages, dict) and packages:
+        rows.append(("Packages", ", ".join(f"{k} {v}" for k, v in packages.items() if v)))
+    started = meta.get("started_utc") or meta.get("created_utc")
+    if started:
+        rows.append(("Started (UTC)", str(started)))
+    if meta.get("finished_utc"):
+        rows.append(("Finished (UTC)", str(meta["finished_utc"])))
+    if meta.get("duration_seconds") is not None:
+        rows.append(("Duration", f"{fmt(meta['duration_seconds'])} s"))
+    rows.append(("Directory", f"`{directory.name}`"))
+    files = sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in directory.iterdir()
+        if not p.name.startswith(".") and not p.name.startswith("report.")
+    )
+    rows.append(("Files", ", ".join(files)))
+    doc.add(Table(["", ""], rows))
+
+
+def _run_document(directory: Path, formats: Sequence[str] | None) -> Document:
+    results = load_results(directory)
+    if results.kind == "run":
+        title = f"coopsim run: {results.name} ({results.modes[0]}, seed {results.seeds[0]})"
+    else:
+        title = (
+            f"coopsim comparison: {results.name} — {len(results.modes)} modes × "
+            f"{len(results.seeds)} seeds"
+        )
+    doc = Document(title)
+    _overview(doc, results)
+    if results.kind == "run":
+        _run_summary(doc, results)
+    else:
+        _comparison_summary(doc, results)
+    figs = _Figures(directory, formats or _formats(results.scenario))
+    _result_figures(figs, results)
+    doc.add(Heading("Figures"))
+    doc.add(*figs.blocks)
+    doc.add(*(Paragraph(note, "note") for note in figs.notes))
+    _problems(doc, figs.problems)
+    _provenance(doc, results.metadata, directory)
+    return doc
+
+
+def _problems(doc: Document, problems: Sequence[str]) -> None:
+    for problem in problems:
+        doc.add(Paragraph(f"A figure could not be drawn: {problem}", "warning"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Sweeps
+
+
+def _parameter_spec(value: Any) -> str:
+    if isinstance(value, dict):
+        low, high = value.get("low"), value.get("high")
+        text = f"{fmt(low)} to {fmt(high)}"
+        if value.get("num"):
+            text += f", {value['num']} values"
+        if value.get("scale") and value.get("scale") != "linear":
+            text += f", {value['scale']} scale"
+        return text
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
+    sweep = load_sweep(directory)
+    meta, block = sweep.metadata, sweep.sweep
+    design = sweep.design_kind
+    points = meta.get("points") or (
+        sweep.design["point"].nunique() if "point" in sweep.design else None
+    )
+    replicates = meta.get("replicates") or block.get("replicates")
+    title = f"coopsim sweep: {sweep.name} — {design} design"
+    if points:
+        reps = int(replicates or 1)
+        title += f", {points} points × {reps} replicate{'s' if reps != 1 else ''}"
+    doc = Document(title)
+    outputs = sweep.outputs[:MAX_SWEEP_OUTPUTS]
+
+    doc.add(Heading("Overview"))
+    description = " ".join(str(sweep.spec.get("description") or "").split())
+    if description:
+        doc.add(Paragraph(description))
+    planned = meta.get("runs_planned") or len(sweep.design)
+    finished = len(sweep.results)
+    rows = [
+        ("Design", design + (f", {block.get('samples')} samples" if block.get("samples") else "")),
+        ("Runs", f"{finished} finished, {len(sweep.failed)} failed, {planned} planned"),
+        ("Replicates", f"{replicates} per point (seeds: {block.get('seeds', 'common')})"),
+        ("Outputs", ", ".join(sweep.outputs) or "—"),
+    ]
+    if meta.get("status"):
+        rows.append(("Status", str(meta["status"])))
+    doc.add(Table(["", ""], rows))
+    ranges = sweep.ranges()
+    doc.add(
+        Table(
+            ["Parameter", "Varied over", "Unit"],
+            [
+                [
+                    f"`{p}`",
+                    _parameter_spec(ranges.get(p)),
+                    S.parameter_label(p)[len(p) :].strip(" ()"),
+                ]
+                for p in sweep.parameters
+            ],
+            caption="Parameters varied",
+        )
+    )
+    if meta.get("status") and meta["status"] != "complete":
+        doc.add(
+            Paragraph(
+                f"This sweep's status is '{meta['status']}': the results cover the runs that "
+                "finished "
+                f"(resume it with `{meta.get('resume') or 'coopsim sweep --resume DIR'}`).",
+                "warning",
+            )
+        )
+    if sweep.results.empty or not outputs:
+        doc.add(Paragraph("No finished run with outputs yet: nothing to summarise.", "warning"))
+        _sweep_failures(doc, sweep)
+        _provenance(doc, meta, directory)
+        return doc
+
+    tables = S.sweep_tables(sweep, outputs)
+    scenario = sweep.spec.get("scenario") if isinstance(sweep.spec.get("scenario"), dict) else {}
+    figs = _Figures(directory, formats or _formats(scenario or {}))
+
+    doc.add(Heading("Summary"))
+    summary_rows = []
+    for output in outputs:
+        values = pd.to_numeric(sweep.results[output], errors="coerce").dropna()
+        strongest = _strongest(tables, output)
+        summary_rows.append(
+            [
+                indicator_label(output, unit=False),
+                _unit(output),
+                str(len(values)),
+                fmt(values.mean()),
+                fmt(values.std(ddof=1)) if len(values) > 1 else "—",
+                fmt(values.min()),
+                fmt(values.max()),
+                strongest,
+            ]
+        )
+    doc.add(
+        Table(
+            ["Output", "Unit", "Runs", "Mean", "SD", "Min", "Max", "Most influential parameter"],
+            summary_rows,
+            align=["l", "l", "r", "r", "r", "r", "r", "l"],
+        )
+    )
+    doc.add(
+        Paragraph(
+            "Most influential: the largest total Sobol' index (ST) or Morris μ* for sampled "
+            "sensitivity designs, otherwise the parameter whose main effect spans the widest range "
+            "of the output's mean."
+        )
+    )
+
+    if tables.sobol is not None or tables.morris is not None:
+        method = "sobol" if tables.sobol is not None else "morris"
+        indices = tables.sobol if tables.sobol is not None else tables.morris
+        doc.add(Heading("Sensitivity"))
+        figs.draw(
+            f"sensitivity_{method}",
+            "Sobol' indices: S1 is the share of the output's variance due to the parameter "
+            "alone, ST that share including its interactions; whiskers are 95% bootstrap "
+            "intervals. Indices are computed on the mean over replicates at each point, and "
+            "need many samples to settle (a few hundred per parameter is common)."
+            if method == "sobol"
+            else "Morris screening: μ* is the mean absolute change in the output when the "
+            "parameter moves across its whole range, σ the spread of those changes (large σ: "
+            "interactions or non-linearity); whiskers are 95% bootstrap intervals of μ*.",
+            lambda: S.plot_sensitivity(indices, method),
+        )
+        if figs.blocks and figs.blocks[-1].name == f"sensitivity_{method}":
+            doc.add(figs.blocks[-1])
+        doc.add(_indices_table(indices, method))
+
+    doc.add(Heading("Heatmaps"))
+    by_pair: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
+    for (x, y, output), surface in tables.surfaces.items():
+        by_pair.setdefault((x, y), {})[output] = surface
+    if not by_pair:
+        doc.add(Paragraph("A heatmap needs two parameters; this sweep varies one.", "note"))
+    for (x, y), surfaces in by_pair.items():
+        block_ = figs.draw(
+            "heatmap",
+            f"Mean of each output over `{x}` (horizontal) and `{y}` (vertical), averaged over "
+            + (
+                "replicates and over every other parameter. "
+                if len(sweep.parameters) > 2
+                else "replicates. "
+            )
+            + (
+                "Ranges sampled continuously are cut into quantile bins, labelled by the mean "
+                "value in the bin; blank cells had no run. "
+                if design != "grid"
+                else ""
+            )
+            + (
+                "The two parameters are those with the largest main effects on the first output."
+                if len(sweep.parameters) > 2
+                else ""
+            ),
+            lambda surfaces=surfaces, x=x, y=y: S.plot_sweep_heatmap(surfaces, x, y),
+        )
+        if block_:
+            doc.add(block_)
+
+    doc.add(Heading("Main effects"))
+    for output in outputs:
+        block_ = figs.draw(
+            f"main_effects_{output}",
+            f"Mean of {indicator_label(output, unit=False).lower()} against each parameter in "
+            "turn, averaging over all other parameters and replicates, with the 95% confidence "
+            "interval of that mean over runs (band, or bars for categories). Flat panels: "
+            "little effect on average; a steep one: a strong main effect.",
+            lambda output=output: S.plot_main_effects(
+                tables.main_effects, output, sweep.parameters
+            ),
+        )
+        if block_:
+            doc.add(block_)
+    for note in tables.notes:
+        doc.add(Paragraph(note, "note"))
+    _problems(doc, figs.problems)
+    _sweep_failures(doc, sweep)
+    _provenance(doc, meta, directory)
+    return doc
+
+
+def _strongest(tables: S.SweepTables, output: str) -> str:
+    for frame, column in ((tables.sobol, "ST"), (tables.morris, "mu_star")):
+        if frame is not None:
+            part = frame[frame["output"] == output].dropna(subset=[column])
+            if len(part):
+                row = part.loc[part[column].idxmax()]
+                label = "ST" if column == "ST" else "μ*"
+                return f"{row['parameter']} ({label} {fmt(row[column], 2)})"
+    ranked = S.rank_parameters(tables.main_effects, output)
+    if not ranked:
+        return "—"
+    part = tables.main_effects[
+        (tables.main_effects["output"] == output) & (tables.main_effects["parameter"] == ranked[0])
+    ]
+    spread = part["mean"].max() - part["mean"].min()
+    return f"{ranked[0]} (main effect range {fmt(spread)})"
+
+
+def _indices_table(indices: pd.DataFrame, method: str) -> Table:
+    if method == "sobol":
+        header = ["Output", "Parameter", "S1", "± 95%", "ST", "± 95%", "Note"]
+        columns = ["S1", "S1_conf", "ST", "ST_conf"]
+    else:
+        header = ["Output", "Parameter", "μ", "μ*", "± 95%", "σ", "Note"]
+        columns = ["mu", "mu_star", "mu_star_conf", "sigma"]
+    rows = [
+        [r["output"], r["parameter"], *[fmt(r[c]) for c in columns], str(r.get("note") or "")]
+        for _, r in indices.iterrows()
+    ]
+    return Table(
+        header, rows, caption="Sensitivity indices", align=["l", "l", "r", "r", "r", "r", "l"]
+    )
+
+
+def _sweep_failures(doc: Document, sweep: SweepResults) -> None:
+    if sweep.failed.empty:
+        return
+    doc.add(Heading("Failed runs"))
+    doc.add(
+        Paragraph(
+            f"{len(sweep.failed)} runs raised an error (retried once) and are left out of every "
+            "statistic above." + (" The first 20:" if len(sweep.failed) > 20 else "")
+        )
+    )
+    columns = [c for c in ("run_id", "point", "seed", *sweep.parameters) if c in sweep.failed]
+    rows = [
+        [*(str(r[c]) for c in columns), str(r["error"])]
+        for _, r in sweep.failed.head(20).iterrows()
+    ]
+    doc.add(Table([*columns, "error"], rows))
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def write_report(directory: str | Path, *, formats: Sequence[str] | None = None) -> Path:
+    """Draw the figures that apply to ``directory`` and write ``report.html`` and ``report.md``.
+
+    ``directory`` is a run, comparison or sweep directory (detected from metadata.json or the
+    files). Figures go to ``directory/figures/`` as PNG and SVG (and PDF when the scenario's
+    ``output.figures`` asks for it, or as ``formats`` says). Returns the path of report.html.
+    """
+    path = Path(directory)
+    kind = detect_kind(path)
+    doc = _sweep_document(path, formats) if kind == "sweep" else _run_document(path, formats)
+    io.atomic_write_text(path / "report.md", render_markdown(doc))
+    return io.atomic_write_text(path / "report.html", render_html(doc))

@@ -1,0 +1,193 @@
+"""write_report on each kind of directory: the files, their sections, and nothing else written."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from coopsim.report import ReportError, detect_kind, write_report
+
+# The Sobol sweep's figures are drawn in test_report_figures; its report adds nothing new here.
+KINDS = ("run", "comparison", "sweep_grid", "sweep_morris")
+FIGURES = {
+    "run": ["indicators", "public_value", "sector_trust", "survival", "dissolution_causes"],
+    "comparison": [
+        "comparison",
+        "indicators",
+        "public_value",
+        "sector_trust",
+        "survival",
+        "dissolution_causes",
+    ],
+    "sweep_grid": ["heatmap", "main_effects_sustainability_index", "main_effects_mean_trust"],
+}
+FIGURES["sweep_morris"] = ["heatmap", "main_effects_mean_trust", "sensitivity_morris"]
+SECTIONS = {
+    "run": ["Overview", "Summary", "Figures", "Provenance"],
+    "comparison": ["Overview", "Summary", "Differences between modes", "Figures", "Provenance"],
+    "sweep_grid": ["Overview", "Summary", "Heatmaps", "Main effects", "Provenance"],
+}
+SECTIONS["sweep_morris"] = [*SECTIONS["sweep_grid"], "Sensitivity"]
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``root``: size and modification time."""
+    out = {}
+    for path in root.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            out[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reports(made, tmp_path_factory):
+    """Each made directory copied beside a bystander file, then reported on from an empty cwd.
+
+    The run goes through the real command (``coopsim report DIR``: PNG and SVG), the others
+    through the API with PNG only, to keep the module fast.
+    """
+    from coopsim.cli import app
+
+    out = {}
+    home = os.getcwd()
+    for kind in KINDS:
+        area = tmp_path_factory.mktemp(f"report-{kind}")
+        directory = area / "results" / made[kind].name
+        shutil.copytree(made[kind], directory)
+        (area / "bystander.txt").write_text("untouched\n")
+        cwd = area / "cwd"
+        cwd.mkdir()
+        before_dir = snapshot(directory)
+        before_area = {k: v for k, v in snapshot(area).items() if not k.startswith("results/")}
+        os.chdir(cwd)
+        try:
+            if kind == "run":
+                result = CliRunner().invoke(app, ["report", str(directory)])
+                assert result.exit_code == 0, result.output
+                returned = Path(result.stdout.strip().splitlines()[-1])
+            else:  # PNG only: the run's report (above) and test_report_figures cover SVG
+                returned = write_report(directory, formats=("png",))
+        finally:
+            os.chdir(home)
+        after_area = {k: v for k, v in snapshot(area).items() if not k.startswith("results/")}
+        out[kind] = {
+            "dir": directory,
+            "returned": returned,
+            "before_dir": before_dir,
+            "after_dir": snapshot(directory),
+            "before_area": before_area,
+            "after_area": after_area,
+            "cwd": sorted(os.listdir(cwd)),
+        }
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_report_files_and_figures(reports, kind, check_png):
+    info = reports[kind]
+    directory = info["dir"]
+    assert detect_kind(directory) == ("sweep" if kind.startswith("sweep") else kind)
+    assert info["returned"] == directory / "report.html"
+    assert (directory / "report.html").stat().st_size > 10_000
+    assert (directory / "report.md").stat().st_size > 500
+    for name in FIGURES[kind]:
+        check_png((directory / "figures" / f"{name}.png").read_bytes())
+        if kind == "run":
+            svg = (directory / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+            assert "<svg" in svg and len(svg) > 5_000
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_report_sections(reports, kind):
+    directory = reports[kind]["dir"]
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    page = (directory / "report.html").read_text(encoding="utf-8")
+    headings = re.findall(r"^#{2,3} (.+)$", markdown, flags=re.MULTILINE)
+    for section in SECTIONS[kind]:
+        assert section in headings, (section, headings)
+        assert f">{section}</h" in page
+    assert "could not be drawn" not in markdown
+    assert markdown.startswith("# coopsim ")
+    # a summary table with a header row and numbers in it
+    assert re.search(r"^\| (Indicator|Output) \|", markdown, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_html_is_self_contained(reports, kind, check_png):
+    directory = reports[kind]["dir"]
+    page = (directory / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "a remote resource"
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == len(FIGURES[kind])
+    for data in images:
+        check_png(base64.b64decode(data))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_markdown_links_resolve(reports, kind):
+    directory = reports[kind]["dir"]
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((figures/[^)]+)\)", markdown)
+    assert {f"figures/{n}.png" for n in FIGURES[kind]} <= set(links)
+    for link in links:
+        assert (directory / link).is_file(), link
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nothing_is_written_outside_the_directory(reports, kind):
+    info = reports[kind]
+    assert info["after_area"] == info["before_area"], "files changed beside the directory"
+    assert info["cwd"] == [], "files written into the working directory"
+    before, after = info["before_dir"], info["after_dir"]
+    for name, stat in before.items():
+        assert after.get(name) == stat, f"{name} was changed"
+    new = sorted(set(after) - set(before))
+    assert all(n in ("report.html", "report.md") or n.startswith("figures/") for n in new), new
+    assert not [n for n in after if n.endswith(".tmp") or "/." in f"/{n}"], "temporary files left"
+
+
+def test_comparison_report_has_the_table_and_effects(reports):
+    markdown = (reports["comparison"]["dir"] / "report.md").read_text(encoding="utf-8")
+    header = next(line for line in markdown.splitlines() if line.startswith("| Indicator | Unit"))
+    for mode in ("statism", "pluralism", "corporatism", "governance"):
+        assert mode in header
+    assert re.search(r"\| Sustainability index \| 0–1 \| [0-9.]+ \[[0-9.]+, [0-9.]+\]", markdown)
+    assert "A12" in markdown and "statism − pluralism" in markdown
+
+
+def test_report_again_over_a_changed_directory(reports, tmp_path):
+    """A second report replaces the first; a partial sweep says so."""
+    directory = tmp_path / "sweep"
+    shutil.copytree(reports["sweep_grid"]["dir"], directory)
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["status"] = "interrupted"
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    parts = sorted((directory / "results").glob("part-*.parquet"))
+    parts[-1].unlink()
+    kept = sum(len(pd.read_parquet(p)) for p in parts[:-1])
+    files_before = sorted(p.name for p in (directory / "figures").iterdir())
+    write_report(directory, formats=("png",))
+    assert sorted(p.name for p in (directory / "figures").iterdir()) == files_before
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    assert "status is 'interrupted'" in markdown
+    assert f"| Runs | {kept} finished, 0 failed, 12 planned |" in markdown
+
+
+def test_not_a_result_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ReportError, match="not a run, comparison or sweep"):
+        write_report(tmp_path)
+    with pytest.raises(ReportError, match="no such directory"):
+        detect_kind(tmp_path / "missing")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
