@@ -224,7 +224,7 @@ class Environment:
         "units/step",
     )
     capacity_building: NonNegative = _param(
-        0.1, "Collaborative capacity gained per unit of budget spent training an organisation."
+        0.1, "Training effect: capacity gains 1 − exp(−effect × budget spent on the organisation)."
     )
 
 

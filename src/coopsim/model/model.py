@@ -147,6 +147,7 @@ class CoopModel(mesa.Model):
         self.demand = self.demand_level
         self.budget = 0.0
         self.enforcement_strength = 1.0
+        self.reward_paid_share = 1.0  # share of earned rewards the budget paid last time
         self._avg_product = np.zeros(0)  # value per unit pooled, last step, per partnership
         self._pending_seed = np.zeros(0)  # budget finance promised to each partnership
         self._pending_cost = np.zeros(0)  # transaction costs each partnership still owes
@@ -216,7 +217,14 @@ class CoopModel(mesa.Model):
         )
         rows = self.members.live()
         self.ledger = {}
-        stats = self._cooperate(rows, t) if len(rows) else _idle_stats(self.budget)
+        if len(rows):
+            stats = self._cooperate(rows, t)
+        else:
+            stats = _idle_stats(self.budget)
+            idle = np.zeros(self.orgs.n)
+            self.orgs.crowding = crowd(
+                self.orgs.crowding, idle, idle > 0, idle, False, self.config.incentives
+            )
         self.mode.review(self, t)
         self._learn_by_imitation()
         self.relationships.damage[: len(self.relationships)] = trust.heal(
@@ -451,8 +459,10 @@ class CoopModel(mesa.Model):
             owed = owed + np.bincount(pid, weights=per_row, minlength=n_p)
         reward = enf.reward
         affordable = budget * self.mode.reward_share
-        if reward.sum() > affordable:
-            reward = reward * (affordable / reward.sum())
+        claimed = float(reward.sum())
+        if claimed > affordable:
+            reward = reward * (affordable / claimed)
+        self.reward_paid_share = float(reward.sum()) / claimed if claimed > 0 else 1.0
         budget -= float(reward.sum())
         spending = self.mode.spend(self, budget, rnd)
         seed = np.asarray(spending["seed"], dtype=float)

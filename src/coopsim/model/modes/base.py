@@ -113,7 +113,7 @@ class GovernanceMode(ABC):
         sanction_now = np.where(warned | (not self.graduated(model)), 1.0, 0.3)
         s = orgs.incentive_sensitivity[organisation]
         expected_sanction = seen * inc.sanction * sanction_now if self.sanctions(model) else 0.0
-        expected_reward = seen * inc.reward if self.pays_rewards else 0.0
+        expected_reward = seen * inc.reward * model.reward_paid_share if self.pays_rewards else 0.0
         return s * expected_reward, s * expected_sanction
 
     @abstractmethod
