@@ -1,0 +1,108 @@
+"""Data collection's share of a step at 10,000 organisations, each governance mode.
+
+Data collection is ``CoopModel._record``, called at the end of every ``step()``: one row of
+model-level outputs (trust between each pair of sectors, the benefit Gini, participation, ...).
+A timer is wrapped around it (the wrapper only reads the clock), so each block of steps yields the
+time spent recording and the time of the whole steps; the share is taken per block and the median
+printed. Building the table (``timeseries()``, once per run) is not part of a step and is timed
+separately. Target (issue 7): <= 15% of a step at 10,000 organisations.
+
+    python benchmarks/data_collection.py            # 10,000 organisations
+    python benchmarks/data_collection.py --quick    # 2,000 organisations
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+
+from _common import (
+    MODES,
+    WARMUP_STEPS,
+    build_model,
+    header,
+    median,
+    spread,
+    steps_for,
+    table,
+    timed,
+    verdict,
+)
+
+from coopsim.model.model import CoopModel
+
+recorded = [0.0]
+
+
+def install_timer() -> None:
+    """Wrap ``CoopModel._record`` so that its time adds up in ``recorded``."""
+    original = CoopModel._record
+
+    @functools.wraps(original)
+    def timed_record(self, t, stats):
+        start = time.perf_counter()
+        try:
+            return original(self, t, stats)
+        finally:
+            recorded[0] += time.perf_counter() - start
+
+    CoopModel._record = timed_record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--reps", type=int)
+    args = parser.parse_args()
+    n = args.n or (2_000 if args.quick else 10_000)
+    reps = args.reps or (3 if args.quick else 7)
+    install_timer()
+    header(f"Data collection's share of a step at {n:,} organisations")
+    print(f"warm-up {WARMUP_STEPS} steps excluded; {reps} repetitions; medians")
+    rows = []
+    for mode in MODES:
+        model = build_model(n, mode)
+        for _ in range(WARMUP_STEPS):
+            model.step()
+        k = steps_for(timed(model.step).wall, 0.5, 50)
+        shares, record_ms, step_ms = [], [], []
+        for _ in range(reps):
+            recorded[0] = 0.0
+            whole = timed(model.step, k).wall
+            shares.append(recorded[0] / whole)
+            record_ms.append(1e3 * recorded[0] / k)
+            step_ms.append(1e3 * whole / k)
+        table_s = timed(model.timeseries).wall
+        rows.append(
+            (
+                mode,
+                f"{median(step_ms):.1f}",
+                f"{median(record_ms):.2f}",
+                f"{100 * median(shares):.1f}%",
+                spread([100 * s for s in shares]) + " %",
+                verdict(median(shares) <= 0.15),
+                f"{1e3 * table_s:.1f} ms for {model.steps} rows",
+            )
+        )
+        print(f"  {mode:<12} {rows[-1][3]} of {rows[-1][1]} ms", flush=True)
+    print()
+    print(
+        table(
+            [
+                "mode",
+                "ms/step",
+                "_record ms/step",
+                "share",
+                "share min–max",
+                "target <= 15%",
+                "timeseries() (once per run)",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""The browser app (``coopsim viz``): Mesa's SolaraViz page, one model per browser session.
+
+``Page`` is what Solara serves; it builds its model when a session opens, so two browser tabs
+never share one. ``serve`` runs the server offline (no CDN, no telemetry, no version check) on
+127.0.0.1 unless told otherwise. The starting values come from the scenario named in
+``COOPSIM_VIZ_SCENARIO`` (``serve`` sets it), else from the model's defaults.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import socket
+import sys
+import warnings
+from pathlib import Path
+
+import solara
+from mesa.visualization import SolaraViz
+
+from coopsim.viz.components import NetworkView, PlotsView
+from coopsim.viz.controls import Start, VizModel, initial_values, model_params, starting_point
+
+SCENARIO_ENV = "COOPSIM_VIZ_SCENARIO"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+# Where Solara would fetch an asset that solara-assets lacks: nowhere (fail, do not go online).
+NO_CDN = "http://127.0.0.1:9/no-cdn/"
+
+
+@functools.cache
+def _start(path: str | None) -> Start:
+    return starting_point(path)
+
+
+def start() -> Start:
+    """The starting point of every session in this server process."""
+    return _start(os.environ.get(SCENARIO_ENV) or None)
+
+
+@solara.component
+def Page():
+    """One session: its own model, the controls, the network, the plots."""
+    begin = start()
+    model = solara.use_memo(
+        lambda: VizModel(config=begin.config, fallback_seed=begin.seed, **initial_values(begin)),
+        [],
+    )
+    SolaraViz(
+        model,
+        components=[NetworkView, PlotsView],
+        model_params=model_params(begin),
+        name=f"coopsim · {begin.name}",
+        play_interval=50,
+    )
+    with solara.Sidebar():
+        AboutCard(begin)
+
+
+@solara.component
+def AboutCard(begin: Start):
+    """What the starting point is, and how the controls act."""
+    with (
+        solara.Card(f"Scenario: {begin.name}", classes=["coopsim-about"]),
+        solara.Column(gap="6px", style={"font-size": "0.85em"}),
+    ):
+        if begin.description:
+            solara.Text(begin.description)
+        solara.Text(
+            "Model parameters take effect when you press Reset; a shock fires at once. "
+            "One step is one month.",
+            style={"color": "#555"},
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, port: int) -> str | None:
+    """A warning for a server reachable from other machines (None on a loopback address)."""
+    if is_loopback(host):
+        return None
+    return (
+        f"warning: coopsim viz listens on {host}:{port}, reachable from other machines: "
+        "anyone who can reach it can use the app and run models on this computer. "
+        f"Use --host {DEFAULT_HOST} to keep it local."
+    )
+
+
+def solara_arguments(host: str, port: int) -> list[str]:
+    """The ``solara run`` command line that serves this module."""
+    return [
+        __name__,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",  # it would ask pypi.org for the latest version
+        "--log-level-uvicorn",
+        "warning",
+    ]
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise OSError, saying what to do, when ``host:port`` cannot be listened on."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+            ) from None
+
+
+def _offline() -> None:
+    """No telemetry, and no asset fetched from a CDN (solara-assets bundles them)."""
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    os.environ["SOLARA_ASSETS_CDN"] = NO_CDN
+    import solara.server.settings as server_settings
+    import solara.settings as ui_settings
+
+    server_settings.telemetry.mixpanel_enable = False
+    ui_settings.assets.cdn = NO_CDN
+    ui_settings.assets.proxy = True
+
+
+def serve(
+    scenario: str | os.PathLike[str] | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+) -> None:
+    """Serve the app until interrupted; each browser session gets its own model.
+
+    An invalid scenario raises the scenario layer's error (a ``ValueError``) and an address in
+    use an ``OSError``, both before the server starts. A host that is not a loopback address
+    prints a warning to stderr. Returns when the server stops (Ctrl-C).
+    """
+    path = None if scenario is None else str(Path(scenario).resolve())
+    _start.cache_clear()
+    _start(path)  # fail now, with the file's own message, rather than in the page
+    if path is None:
+        os.environ.pop(SCENARIO_ENV, None)
+    else:
+        os.environ[SCENARIO_ENV] = path
+    check_port(host, port)
+    warning = exposure_warning(host, port)
+    if warning:
+        print(warning, file=sys.stderr)
+    _offline()
+    # Solara warns on every page load that plain-http cookies fall back to SameSite=Lax: right
+    # for a local app, and noise in the user's terminal.
+    warnings.filterwarnings(
+        "ignore", message="Cookies with samesite=none require https", category=UserWarning
+    )
+    from solara.__main__ import run
+
+    run.main(args=solara_arguments(host, port), prog_name="coopsim viz", standalone_mode=False)

@@ -1,0 +1,283 @@
+"""The app's controls: their starting values (a scenario's, or the defaults), and the model.
+
+SolaraViz rebuilds the model on Reset by calling ``VizModel(**values)`` with the flat values of
+the controls. Parameter names are the model's own dotted paths with ``__`` for the dots, so each
+control maps to exactly one scenario field; ``transparency`` multiplies every sector's profile.
+A value that cannot be used never kills the app: the model keeps the starting value for it and
+says so in ``problems``, which the page shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coopsim.model.config import MODES, ModelConfig, constraint_problems
+from coopsim.model.model import CoopModel
+from coopsim.model.sectors import SECTORS
+
+log = logging.getLogger("coopsim.viz")
+
+DEFAULT_SEED = 42
+MAX_SEED = 2**63 - 1
+COUNT_MAX = 150  # per sector on the sliders (a scenario's larger count widens its slider)
+
+SECTOR_CONTROLS = {
+    "government": "Government agencies",
+    "business": "Firms",
+    "civil_society": "NGOs (civil society)",
+    "community": "Citizen groups (community)",
+}
+# Control name -> (label, min, max, step); floats are SliderFloat, ints SliderInt.
+NUMBER_CONTROLS: dict[str, tuple[str, float, float, float]] = {
+    "turnover__rate": ("Staff turnover (chance per month)", 0.0, 0.3, 0.01),
+    "turnover__handover": ("Handover quality (share passed on)", 0.0, 1.0, 0.05),
+    "incentives__reward": ("Reward (per unit delivered)", 0.0, 1.0, 0.05),
+    "incentives__sanction": ("Sanction (per unit withheld)", 0.0, 2.0, 0.05),
+}
+TRANSPARENCY = ("Transparency (× every sector's profile)", 0.0, 2.0, 0.1)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where the app starts: a configuration, a seed, and a name to show."""
+
+    config: ModelConfig
+    seed: int
+    name: str
+    description: str = ""
+
+
+def starting_point(scenario_path: str | Path | None = None) -> Start:
+    """The scenario's configuration and seed, or the model's defaults with seed 42.
+
+    Raises the scenario layer's error (naming file, line and field) for an invalid file.
+    """
+    if scenario_path is None:
+        return Start(ModelConfig(), DEFAULT_SEED, "defaults", "The model's default parameters.")
+    from coopsim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    return Start(
+        scenario.model_config(),
+        int(scenario.seed),
+        str(scenario.name),
+        " ".join(str(getattr(scenario, "description", "") or "").split()),
+    )
+
+
+def initial_values(start: Start) -> dict[str, Any]:
+    """Every control's starting value, by control name."""
+    cfg = start.config
+    values: dict[str, Any] = {"mode": cfg.governance.mode, "seed": str(start.seed)}
+    for sector in SECTOR_CONTROLS:
+        values[f"population__{sector}__count"] = cfg.population.sector(sector).count
+    for name in NUMBER_CONTROLS:
+        values[name] = _get(cfg, name)
+    values["incentives__graduated"] = cfg.incentives.graduated
+    values["transparency"] = 1.0
+    return values
+
+
+def model_params(start: Start) -> dict[str, Any]:
+    """SolaraViz ``model_params``: the controls, plus the fixed starting point they modify."""
+    values = initial_values(start)
+    params: dict[str, Any] = {
+        "mode": {
+            "type": "Select",
+            "value": values["mode"],
+            "values": list(MODES),
+            "label": "Governance mode",
+        },
+        "seed": {"type": "InputText", "value": values["seed"], "label": "Seed (whole number)"},
+    }
+    for sector, label in SECTOR_CONTROLS.items():
+        name = f"population__{sector}__count"
+        params[name] = {
+            "type": "SliderInt",
+            "value": values[name],
+            "label": label,
+            "min": 0,
+            "max": max(COUNT_MAX, values[name]),
+            "step": 1,
+        }
+    for name, (label, low, high, step) in NUMBER_CONTROLS.items():
+        params[name] = _float_slider(label, values[name], low, high, step)
+    params["incentives__graduated"] = {
+        "type": "Checkbox",
+        "value": values["incentives__graduated"],
+        "label": "Graduated sanctions (warn first)",
+    }
+    params["transparency"] = _float_slider(*TRANSPARENCY[:1], 1.0, *TRANSPARENCY[1:])
+    # Fixed values (not dicts with a "type"): passed unchanged on every Reset.
+    params["config"] = start.config
+    params["fallback_seed"] = start.seed
+    return params
+
+
+def _float_slider(label: str, value: float, low: float, high: float, step: float) -> dict:
+    return {
+        "type": "SliderFloat",
+        "value": float(value),
+        "label": label,
+        "min": float(min(low, value)),
+        "max": float(max(high, value)),
+        "step": step,
+    }
+
+
+def _get(config: ModelConfig, name: str) -> Any:
+    obj: Any = config
+    for part in name.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def parse_seed(value: Any) -> int:
+    """A seed from a control: a whole number in [0, 2**63 - 1] (text or number)."""
+    if isinstance(value, bool):
+        raise ValueError(f"the seed must be a whole number (got {value!r})")
+    if isinstance(value, int):
+        seed = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        seed = int(value)
+    else:
+        text = str(value).strip().replace("_", "")
+        if not text.lstrip("+-").isdigit():
+            raise ValueError(f"the seed must be a whole number (got {str(value)!r})")
+        seed = int(text)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"the seed must be between 0 and {MAX_SEED} (got {seed})")
+    return seed
+
+
+def build_config(
+    base: ModelConfig, mode: str | None, transparency: Any, overrides: dict[str, Any]
+) -> tuple[ModelConfig, float, list[str]]:
+    """``base`` with the controls' values applied, the transparency factor used, and a message
+    for each value left out.
+
+    Each value is tried on its own, so one bad value does not discard the others.
+    """
+    problems: list[str] = []
+    config = base
+    changes = dict(overrides)
+    if mode is not None:
+        changes["governance__mode"] = mode
+    for name, value in changes.items():
+        try:
+            candidate = config.with_overrides({name.replace("__", "."): value})
+            _check(candidate, name)
+        except (KeyError, TypeError, ValueError) as exc:
+            current = _get_or(config, name)
+            kept = "ignored" if current is None else f"kept {current!r}"
+            problems.append(f"{_label(name)}: {_reason(exc)}; {kept}")
+            continue
+        config = candidate
+    try:
+        factor = float(transparency)
+        if not math.isfinite(factor) or factor < 0:
+            raise ValueError(f"must be a finite number >= 0 (got {transparency!r})")
+        config = _scale_transparency(config, factor)
+    except (TypeError, ValueError) as exc:
+        factor = 1.0
+        problems.append(f"transparency: {_reason(exc)}; kept the sectors' profiles")
+    return config, factor, problems
+
+
+def _check(config: ModelConfig, name: str) -> None:
+    if name == "governance__mode" and config.governance.mode not in MODES:
+        raise ValueError(f"unknown governance mode {config.governance.mode!r}")
+    path = name.replace("__", ".")
+    problems = [p for p in constraint_problems(config) if p.startswith(path + ":")]
+    if problems:
+        raise ValueError("; ".join(p.split(": ", 1)[-1] for p in problems))
+
+
+def _scale_transparency(config: ModelConfig, factor: float) -> ModelConfig:
+    if factor == 1.0:
+        return config
+    pop = config.population
+    sectors = {
+        s: dataclasses.replace(
+            pop.sector(s), transparency=min(1.0, pop.sector(s).transparency * factor)
+        )
+        for s in SECTORS
+    }
+    return dataclasses.replace(config, population=dataclasses.replace(pop, **sectors))
+
+
+def _label(name: str) -> str:
+    if name == "governance__mode":
+        return "governance mode"
+    sector = name.removeprefix("population__").removesuffix("__count")
+    if sector in SECTOR_CONTROLS:
+        return SECTOR_CONTROLS[sector]
+    return NUMBER_CONTROLS.get(name, (name.replace("__", "."),))[0]
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _get_or(config: ModelConfig, name: str) -> Any:
+    try:
+        return _get(config, name)
+    except AttributeError:
+        return None
+
+
+class VizModel(CoopModel):
+    """A CoopModel built from the app's controls; unusable values give messages, not a crash.
+
+    ``config`` is the starting configuration the controls modify and ``fallback_seed`` the seed
+    used when the seed control holds something that is not a seed. ``problems`` lists what was
+    left out; a step that fails stops the model (``running = False``) with a message instead of
+    killing the page.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: ModelConfig | None = None,
+        seed: Any = DEFAULT_SEED,
+        mode: str | None = None,
+        transparency: Any = 1.0,
+        fallback_seed: int = DEFAULT_SEED,
+        scenario: Any = None,  # SolaraViz passes Mesa's own scenario object on Reset: unused
+        **overrides: Any,
+    ):
+        base = config or ModelConfig()
+        problems: list[str] = []
+        try:
+            rng = parse_seed(seed)
+        except ValueError as exc:
+            rng = fallback_seed
+            problems.append(f"Seed: {exc}; used {fallback_seed}")
+        resolved, factor, config_problems = build_config(base, mode, transparency, overrides)
+        problems += config_problems
+        try:
+            super().__init__(config=resolved, rng=rng)
+        except (KeyError, TypeError, ValueError) as exc:  # a combination the model refuses
+            problems.append(f"These settings do not make a valid model ({exc}); used the start")
+            super().__init__(config=base, rng=rng)
+            factor = 1.0
+        self.transparency_factor = factor
+        if self.orgs.n == 0:
+            problems.append("No organisations: give at least one sector a count above 0")
+        self.problems: list[str] = problems
+        self.lock = threading.RLock()  # held while stepping; the page draws under it too
+
+    def step(self) -> None:
+        try:
+            with self.lock:
+                super().step()
+        except Exception as exc:  # the app must survive a failing step: stop, and say why
+            log.exception("step %d failed", self.steps)
+            self.running = False
+            self.problems = [*self.problems, f"The model stopped at step {self.steps}: {exc}"]

@@ -1,0 +1,72 @@
+"""Sweeps on Dask: a LocalCluster gives the pool's results; a killed worker loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from coopsim.experiments import load_results, run_sweep
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.slow
+
+
+def test_dask_local_cluster_gives_the_same_results(tmp_path, reference, result_rows):
+    spec, expected = reference
+    path = run_sweep(spec, executor="dask", workers=2, out=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(load_results(path), expected)
+    assert result_rows(path)["run_id"].is_unique
+    session = json.loads((path / "metadata.json").read_text())["sessions"][0]
+    assert session["executor"] == "dask" and session["scheduler"] == "LocalCluster"
+
+
+@pytest.fixture
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        yield local
+
+
+def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
+    tmp_path, tiny_sweep, result_rows, cluster
+):
+    spec = tiny_sweep(replicates=6, batch_size=2)  # 36 runs in 18 tasks
+    expected = load_results(run_sweep(spec, workers=1, out=tmp_path / "ref", progress=False))
+    with distributed.Client(cluster) as client:
+        before = set(client.run(os.getpid).values())
+    out = tmp_path / "dask"
+    killed: list[int] = []
+
+    def kill_one_worker_mid_sweep() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if len(list(out.glob("*/results/part-*.parquet"))) >= 2:
+                victim = min(before)
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_one_worker_mid_sweep, daemon=True)
+    killer.start()
+    path = run_sweep(
+        spec, scheduler=cluster.scheduler_address, out=out, progress=False, flush_seconds=0
+    )
+    killer.join(timeout=5)
+    assert killed, "the sweep finished before a worker could be killed"
+    rows = result_rows(path)
+    assert len(rows) == 36 and rows["run_id"].is_unique
+    pd.testing.assert_frame_equal(load_results(path), expected)
+    assert rows["error"].isna().all()
+    with distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=60)
+        after = set(client.run(os.getpid).values())
+    assert killed[0] not in after  # the nanny started a new worker in its place

@@ -1,0 +1,258 @@
+"""Running sweeps: identical results on any worker count, failures recorded, resume, analysis."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coopsim.experiments import (
+    analyse,
+    load_design,
+    load_results,
+    load_timeseries,
+    main_effects,
+    morris_indices,
+    run_sweep,
+    sobol_indices,
+    surface,
+)
+from coopsim.experiments import worker as worker_module
+from coopsim.scenario import ScenarioError
+
+
+def test_design_and_sweep_file_are_written_before_any_run(tmp_path, monkeypatch, tiny_sweep):
+    seen = {}
+
+    def spy(batch):
+        path = next(tmp_path.iterdir())
+        seen["files"] = sorted(p.name for p in path.iterdir())
+        seen["design"] = len(pd.read_parquet(path / "design.parquet"))
+        raise KeyboardInterrupt  # stop at once: only the files written before matter
+
+    monkeypatch.setattr("coopsim.experiments.executors.run_batch", spy)
+    with pytest.raises(Exception, match="interrupted"):
+        run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    assert {"sweep.yaml", "design.parquet", "metadata.json"} <= set(seen["files"])
+    assert seen["design"] == 12
+
+
+def test_process_pool_gives_the_same_results_as_one_process(tmp_path, reference, result_rows):
+    spec, expected = reference
+    path = run_sweep(spec, workers=2, out=tmp_path, progress=False)
+    got = load_results(path)
+    pd.testing.assert_frame_equal(got, expected)
+    assert result_rows(path)["run_id"].is_unique
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["status"] == "complete" and meta["sessions"][0]["workers"] == 2
+    series = load_timeseries(path)
+    assert set(series["run_id"]) == set(range(12))
+    assert list(series.loc[series["run_id"] == 0, "step"]) == [1, 5, 9, 12]
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, tiny_sweep):
+    spec = tiny_sweep(
+        parameters={"partnerships.size_min": [2, 4], "partnerships.size_max": [3, 5]},
+    )
+    path = run_sweep(spec, workers=1, out=tmp_path, progress=False)
+    results = load_results(path)
+    assert len(results) == 8
+    bad = results["partnerships.size_min"] > results["partnerships.size_max"]
+    assert bad.sum() == 2
+    assert results.loc[bad, "error"].str.contains("size_min must not exceed size_max").all()
+    assert results.loc[bad, "mean_trust"].isna().all()
+    assert results.loc[~bad, "error"].isna().all()
+    assert results.loc[~bad, "mean_trust"].notna().all()
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["status"] == "complete_with_failures" and meta["runs_failed"] == 2
+    assert len(analyse(path)["errors"]) == 2
+
+
+def test_a_run_that_raises_once_is_retried(tmp_path, monkeypatch, tiny_sweep):
+    real = worker_module._one_run
+    calls: dict[int, int] = {}
+
+    def flaky(batch, spec):
+        calls[spec.run_id] = calls.get(spec.run_id, 0) + 1
+        if spec.run_id == 3 and calls[spec.run_id] == 1:
+            raise MemoryError("transient")
+        if spec.run_id == 5:
+            raise RuntimeError("always")
+        return real(batch, spec)
+
+    monkeypatch.setattr(worker_module, "_one_run", flaky)
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    results = load_results(path).set_index("run_id")
+    assert calls[3] == 2 and calls[5] == 2
+    assert pd.isna(results.loc[3, "error"]) and np.isfinite(results.loc[3, "mean_trust"])
+    assert results.loc[5, "error"].startswith("RuntimeError: always")
+    assert results["error"].notna().sum() == 1
+
+
+def test_resume_runs_only_what_is_missing(tmp_path, reference, result_rows):
+    spec, expected = reference
+    path = run_sweep(spec, workers=1, out=tmp_path, progress=False, flush_seconds=0)
+    parts = sorted((path / "results").glob("part-*.parquet"))
+    assert len(parts) >= 3
+    for part in parts[1::2]:  # as if the process died before these were written
+        part.unlink()
+        (path / "timeseries" / part.name).unlink(missing_ok=True)
+    (path / "results" / ".part-000-000099.parquet.123.abcd.tmp").write_bytes(b"half")
+    missing = 12 - len(load_results(path))
+    seen = []
+    again = run_sweep(None, resume=path, workers=1, progress=lambda d, t: seen.append(d))
+    assert again == path and seen[0] == 12 - missing and seen[-1] == 12
+    pd.testing.assert_frame_equal(load_results(path), expected)
+    assert len(result_rows(path)) == 12
+    assert not list((path / "results").glob(".*.tmp"))
+    ts = load_timeseries(path, with_design=False)
+    assert not ts.duplicated(["run_id", "step"]).any() and set(ts["run_id"]) == set(range(12))
+    meta = json.loads((path / "metadata.json").read_text())
+    assert [s["runs_done"] for s in meta["sessions"]] == [12, missing]
+    # Nothing left: resuming again runs nothing.
+    run_sweep(spec, resume=path, workers=1, progress=False)
+    assert len(result_rows(path)) == 12
+
+
+def test_resume_refuses_a_different_sweep(tmp_path, tiny_sweep):
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    with pytest.raises(ScenarioError, match="differs from the sweep"):
+        run_sweep(tiny_sweep(seed=12), resume=path, workers=1, progress=False)
+    with pytest.raises(ScenarioError, match="not a sweep directory"):
+        run_sweep(None, resume=tmp_path, progress=False)
+
+
+def test_grid_analysis_tables(tmp_path, reference):
+    spec, _ = reference
+    path = run_sweep(spec, workers=1, out=tmp_path, progress=False)
+    effects = main_effects(path, outputs=["mean_trust"])
+    assert set(effects["parameter"]) == {"governance.mode", "turnover.rate"}
+    modes = effects[effects["parameter"] == "governance.mode"]
+    assert list(modes["value"]) == ["statism", "governance"] and (modes["n"] == 6).all()
+    assert (modes["ci_low"] <= modes["mean"]).all() and (modes["mean"] <= modes["ci_high"]).all()
+    grid = surface(path, "turnover.rate", "governance.mode", "mean_trust")
+    assert grid.pivot(index="y", columns="x", values="mean").shape == (2, 3)
+    tables = analyse(path)
+    assert {"design", "results", "errors", "points", "main_effects"} <= set(tables)
+    assert len(tables["points"]) == 6 * 3
+
+
+def test_sobol_and_morris_indices(tmp_path, tiny_sweep):
+    params = {"turnover.rate": {"low": 0.0, "high": 0.3}, "trust.gain": {"low": 0.02, "high": 0.2}}
+    sobol = run_sweep(
+        tiny_sweep(design="sobol", samples=4, replicates=1, parameters=params, batch_size=8),
+        workers=1,
+        out=tmp_path,
+        progress=False,
+    )
+    indices = sobol_indices(sobol, ["mean_trust"])
+    assert list(indices.columns[:6]) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(indices) == 2 and indices[["S1", "ST"]].notna().all().all()
+    assert len(load_design(sobol)) == 4 * (2 * 2 + 2)
+    morris = run_sweep(
+        tiny_sweep(design="morris", samples=3, replicates=1, parameters=params, batch_size=9),
+        workers=1,
+        out=tmp_path,
+        progress=False,
+    )
+    mi = morris_indices(morris, ["mean_trust", "cooperation_rate"])
+    assert len(mi) == 4 and (mi["mu_star"] >= 0).all() and mi["sigma"].notna().all()
+    with pytest.raises(ValueError, match="need a sobol design"):
+        sobol_indices(morris)
+
+
+class _Lost(Exception):
+    """Stands for BrokenProcessPool / KilledWorker."""
+
+
+class _CrashingExecutor:
+    """Runs batches here, but a batch holding one of ``culprits`` 'kills its worker'."""
+
+    name = "fake"
+    slots = workers = 2
+
+    def __init__(self, culprits):
+        self.culprits = set(culprits)
+        self.restarts = 0
+        self.batches: list[list[int]] = []
+
+    def submit(self, batch):
+        import concurrent.futures as cf
+
+        ids = [r.run_id for r in batch.runs]
+        self.batches.append(ids)
+        future = cf.Future()
+        if self.culprits & set(ids) or "all" in self.culprits:
+            future.set_exception(_Lost("worker died"))
+        else:
+            future.set_result(worker_module.run_batch(batch))
+        return future
+
+    def wait(self, futures, timeout):
+        return set(futures)
+
+    @staticmethod
+    def lost(exc):
+        return isinstance(exc, _Lost)
+
+    def restart(self):
+        self.restarts += 1
+
+    def close(self, cancel=False):
+        pass
+
+    def describe(self):
+        return {"executor": "fake", "workers": 2}
+
+
+def test_a_run_that_kills_its_worker_is_isolated_and_recorded(tmp_path, monkeypatch, reference):
+    spec, expected = reference
+    fake = _CrashingExecutor({7})
+    monkeypatch.setattr("coopsim.experiments.runner.make_executor", lambda *a: fake)
+    path = run_sweep(
+        {**spec, "sweep": {**spec["sweep"], "batch_size": 3}}, out=tmp_path, progress=False
+    )
+    results = load_results(path).set_index("run_id")
+    assert results.loc[7, "error"].startswith("WorkerLost")
+    ok = results.drop(index=7).reset_index()
+    pd.testing.assert_frame_equal(
+        ok, expected[expected["run_id"] != 7].reset_index(drop=True), check_like=True
+    )
+    alone = [b for b in fake.batches if b == [7]]
+    assert len(alone) == 1  # its batch-mates were cleared alone, then it failed alone
+    assert fake.restarts == 2
+
+
+def test_workers_that_never_finish_anything_stop_the_sweep(tmp_path, monkeypatch, tiny_sweep):
+    monkeypatch.setattr(
+        "coopsim.experiments.runner.make_executor", lambda *a: _CrashingExecutor({"all"})
+    )
+    with pytest.raises(RuntimeError, match='if __name__ == "__main__"'):
+        run_sweep(tiny_sweep(), out=tmp_path, progress=False)
+    (path,) = tmp_path.iterdir()
+    assert not list((path / "results").glob("part-*"))
+    assert json.loads((path / "metadata.json").read_text())["status"] == "failed"
+
+
+def test_finished_batches_are_gathered_into_parts(tmp_path, tiny_sweep):
+    spec = tiny_sweep(batch_size=1)
+    gathered = run_sweep(spec, workers=1, out=tmp_path / "a", progress=False, flush_seconds=600)
+    single = run_sweep(spec, workers=1, out=tmp_path / "b", progress=False, flush_seconds=0)
+    assert len(list((gathered / "results").glob("part-*"))) == 1
+    assert len(list((single / "results").glob("part-*"))) == 12
+    pd.testing.assert_frame_equal(load_results(gathered), load_results(single))
+
+
+def test_resuming_after_the_model_code_changed_says_so(tmp_path, tiny_sweep, capsys):
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False, flush_seconds=0)
+    parts = sorted((path / "results").glob("part-*"))
+    parts[-1].unlink()
+    meta = json.loads((path / "metadata.json").read_text())
+    meta["code_digest"] = "0" * 16  # as if the sweep had started on other model code
+    (path / "metadata.json").write_text(json.dumps(meta))
+    run_sweep(None, resume=path, workers=1, progress=False)
+    assert "the model code changed" in capsys.readouterr().err
+    sessions = json.loads((path / "metadata.json").read_text())["sessions"]
+    assert sessions[-1]["code_changed"] is True
