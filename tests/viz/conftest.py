@@ -190,12 +190,20 @@ class AppPage:
     def outside_requests(self) -> list[str]:
         return [url for url in self.requests if not is_local(url)]
 
-    def wait_images_change(self, before: list[str], selector: str = ".coopsim-plot-image"):
+    def wait_images_change(
+        self, before: list[str], selector: str = ".coopsim-plot-image", every: bool = False
+    ) -> list[str]:
+        """Wait until one image (``every``: each image) differs from ``before``."""
         deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while (now := self.digests(selector)) == before:
-            assert time.monotonic() < deadline, f"{selector} did not change"
+        changed = all if every else any
+        while True:
+            now = self.digests(selector)
+            if len(now) == len(before) and changed(
+                a != b for a, b in zip(now, before, strict=True)
+            ):
+                return now
+            assert time.monotonic() < deadline, f"{selector}: {now} after {before}"
             self.page.wait_for_timeout(100)
-        return now
 
     # ---- acting --------------------------------------------------------------------------------
     def button(self, name: str):
