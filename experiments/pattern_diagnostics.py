@@ -4,7 +4,8 @@
 
 Each diagnostic changes one parameter (by its dotted path) or one rule of a mode, on the same
 seeds, and reports the paired effect. Rules are changed by setting an attribute of the mode class
-in this process only (``Pluralism.contract_term``), never by editing the model. Writes
+in this process only (``Pluralism.contract_term``, a mode's ``benefit_weights``), never by editing
+the model. Writes
 ``diagnostics.md`` to ``--out`` (default ``runs/patterns``). About two minutes at 10 seeds.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coopsim.model.modes.governance import Governance
 from coopsim.model.modes.pluralism import Pluralism
 from coopsim.validation.patterns import (
     FIXED_GROUPS,
@@ -54,6 +56,11 @@ def row(label, treatment, control, direction):
         f"| {label} | {e.treatment_mean:.4g} | {e.control_mean:.4g} | "
         f"{e.diff:+.4g} [{e.ci_low:+.4g}, {e.ci_high:+.4g}] | {e.a12:.2f} |"
     )
+
+
+def equal_shares(self, model, rnd):
+    """A public-goods split: every member gets the same share of the partnership's value."""
+    return np.ones(len(rnd.rows))
 
 
 def decay(out):
@@ -93,6 +100,11 @@ def main(argv=None) -> int:
     lines.append(
         row("P2 pluralism late − early: no re-tendering vs re-tendering", frozen, base, -1)
     )
+    for m, cls in (("pluralism", Pluralism), ("governance", Governance)):
+        base = measure(pgg[m], 72, seeds, decay)
+        with attribute(cls, "benefit_weights", equal_shares):
+            equal = measure(pgg[m], 72, seeds, decay)
+        lines.append(row(f"P2 {m} late − early: equal shares vs the mode's rule", equal, base, -1))
     print("  pattern 2 done", file=sys.stderr)
 
     # Pattern 3: how much cooperation crowding costs, and what carries cooperation after removal.

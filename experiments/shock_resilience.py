@@ -95,14 +95,20 @@ def _depth_lines(results: pd.DataFrame, out) -> None:
             table = pd.DataFrame(rows, columns=["s", "n", "mean", "sd", "low", "high"])
             ax.plot(table["s"], table["mean"], "o-", color=MODE_COLOURS[mode], label=mode, ms=4)
             ax.fill_between(
-                table["s"], table["low"], table["high"], color=MODE_COLOURS[mode], alpha=0.15
+                table["s"],
+                table["low"].clip(0, 1),
+                table["high"].clip(0, 1),
+                color=MODE_COLOURS[mode],
+                alpha=0.15,
             )
         ax.set_title(kind.replace("_", " "), fontsize=10)
         ax.set_xlabel("severity")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("depth (relative fall of public value)")
     axes[-1].legend(fontsize=8)
-    fig.suptitle("Depth against severity (mean and 95% interval over seeds)", fontsize=11)
+    fig.suptitle(
+        "Depth against severity (mean and 95% interval over seeds, clipped to [0, 1])", fontsize=11
+    )
     fig.tight_layout()
     save(fig, out / "depth_by_severity.png")
 

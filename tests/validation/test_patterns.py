@@ -15,10 +15,12 @@ probability and a failure most likely means a mechanism changed. Pattern 7 is te
 pluralism only: it also holds under statism, corporatism and governance at 30 seeds, but its
 seed-to-seed noise there (formation counts) leaves too little power at 12.
 
-Parts of patterns that do not emerge (pattern 2 under governance and pluralism, 3c and 3f, the
-"most" of pattern 5, pattern 6 under governance, the emergent half of pattern 7, and the churn
-and stability halves of pattern 8) are documented in docs/VALIDATION.md and are not tested here
-as if they held.
+Parts of patterns that do not emerge — the decay of pattern 2 under governance (negligible) and
+pluralism (reversed), 3c, 3e and 3f, pattern 6 under governance, the control traded in pattern 7,
+the stability half of pattern 8 (reversed) — are documented in docs/VALIDATION.md and are not tested
+here as if they held. Contrasts that hold but only narrowly (5p, 8m-corp) are not tested either.
+Pattern 7 holds only by construction (a scarcity term in the formation rule); its test guards that
+rule, not an emergent property.
 """
 
 from __future__ import annotations
