@@ -14,6 +14,8 @@ printed beside it, and the fixed cost per sweep. Ratios are taken per repetition
 
 Targets (issue 7): two workers >= 1.7 × one; Dask LocalCluster >= 0.85 × the process pool.
 On a two-core machine two workers need both cores: load from any other process lowers the ratio.
+So each repetition also measures the ceiling: how much faster two processes of pure CPU work
+finish than one (2.0 on two free cores); two workers ÷ one is also printed as a share of it.
 
     python benchmarks/sweep_throughput.py            # about 15 s of runs per one-worker sweep
     python benchmarks/sweep_throughput.py --quick
@@ -22,6 +24,8 @@ On a two-core machine two workers need both cores: load from any other process l
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
+import multiprocessing
 import os
 import tempfile
 import time
@@ -52,6 +56,28 @@ def sweep_spec(replicates: int) -> dict:
             "outputs": ["sustainability_index", "cooperation_rate", "mean_trust"],
         },
     }
+
+
+def spin(seconds: float) -> int:
+    """Pure CPU work for about ``seconds`` on a quiet core."""
+    total = 0
+    for i in range(int(seconds * 2.5e7)):
+        total += i
+    return total
+
+
+def parallel_ceiling(pool) -> float:
+    """How much faster two processes do two equal pieces of CPU work than one does both, right
+    now: 2.0 on two free cores, less when other processes hold the CPU. No sweep can beat it."""
+    start = time.perf_counter()
+    pool.submit(spin, 1.0).result()
+    pool.submit(spin, 1.0).result()
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    futures = [pool.submit(spin, 1.0) for _ in range(2)]
+    for f in futures:
+        f.result()
+    return serial / (time.perf_counter() - start)
 
 
 def seconds_of(spec: dict, out: Path, **how) -> float:
@@ -87,10 +113,15 @@ def main() -> None:
             "2 workers (processes)": {"workers": 2},
             "2 workers (Dask LocalCluster)": {"executor": "dask", "workers": 2},
         }
+        ceiling: list[float] = []
         marginal: dict[str, list[float]] = {k: [] for k in ways}
         whole: dict[str, list[float]] = {k: [] for k in ways}
         fixed: dict[str, list[float]] = {k: [] for k in ways}
+        probe_pool = cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        probe_pool.submit(spin, 0.01).result()
         for rep in range(reps):
+            ceiling.append(parallel_ceiling(probe_pool))
+            print(f"  two processes of pure CPU work: ×{ceiling[-1]:.2f} one", flush=True)
             for i, (name, how) in enumerate(ways.items()):
                 t_small = seconds_of(small, tmp / f"{rep}-{i}-small", **how)
                 t_large = seconds_of(large, tmp / f"{rep}-{i}-large", **how)
@@ -104,6 +135,8 @@ def main() -> None:
                     flush=True,
                 )
 
+        probe_pool.shutdown()
+
     def ratios(kind: dict[str, list[float]], a: str, b: str) -> list[float]:
         return [x / y for x, y in zip(kind[a], kind[b], strict=True)]
 
@@ -115,16 +148,22 @@ def main() -> None:
     ):
         r_marginal = ratios(marginal, a, b)
         r_whole = ratios(whole, a, b)
+        of_ceiling = [r / c for r, c in zip(r_marginal, ceiling, strict=True)] if b == one else None
         rows.append(
             (
                 label,
                 f"{median(r_marginal):.2f}",
                 spread(r_marginal),
                 f"{median(r_whole):.2f}",
+                "—" if of_ceiling is None else f"{median(of_ceiling):.2f}",
                 f">= {bound}: {verdict(median(r_marginal) >= bound)}",
             )
         )
     print()
+    print(
+        f"ceiling now: two processes of pure CPU work ran ×{median(ceiling):.2f} as fast as one "
+        f"({spread(ceiling)}); 2.00 on two free cores"
+    )
     print(
         table(
             ["way", "marginal runs/s", f"whole sweep of {n_large} runs/s", "fixed cost s"],
@@ -142,7 +181,14 @@ def main() -> None:
     print()
     print(
         table(
-            ["ratio", "marginal", "marginal min–max", "whole large sweep", "target"],
+            [
+                "ratio",
+                "marginal",
+                "marginal min–max",
+                "whole large sweep",
+                "marginal ÷ ceiling",
+                "target",
+            ],
             rows,
         )
     )
