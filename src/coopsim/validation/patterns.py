@@ -27,6 +27,7 @@ Two protocol notes that every arm follows:
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -101,14 +102,16 @@ def _frozen(key: str, value: Any) -> Any:
     return value
 
 
-class Quantity:
+class Quantity(ABC):
     """A number computed from one seed's measures of several arms."""
 
+    @abstractmethod
     def __call__(self, values: Values) -> float:
-        raise NotImplementedError
+        """The quantity for one seed."""
 
+    @abstractmethod
     def arms(self) -> set[str]:
-        raise NotImplementedError
+        """The arms it reads."""
 
 
 @dataclass(frozen=True)
