@@ -18,7 +18,7 @@ So each repetition also measures the ceiling: how much faster two processes of p
 finish than one (2.0 on two free cores); two workers ÷ one is also printed as a share of it.
 
     python benchmarks/sweep_throughput.py            # about 15 s of runs per one-worker sweep
-    python benchmarks/sweep_throughput.py --quick
+    python benchmarks/sweep_throughput.py --quick    # a smoke test: too short to judge targets
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def main() -> None:
         whole: dict[str, list[float]] = {k: [] for k in ways}
         fixed: dict[str, list[float]] = {k: [] for k in ways}
         probe_pool = cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
-        probe_pool.submit(spin, 0.01).result()
+        for f in [probe_pool.submit(spin, 0.2) for _ in range(2)]:  # start both workers
+            f.result()
         for rep in range(reps):
             ceiling.append(parallel_ceiling(probe_pool))
             print(f"  two processes of pure CPU work: ×{ceiling[-1]:.2f} one", flush=True)
