@@ -13,7 +13,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
@@ -80,11 +80,6 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(p.render() for p in self.problems))
 
 
-def _refused(source: str, exc: YamlRefused) -> ScenarioError:
-    p = exc.problem
-    return ScenarioError([Problem(source, p.message, line=p.line, col=p.col)])
-
-
 # --------------------------------------------------------------------------------------------------
 # Overrides
 
@@ -106,8 +101,8 @@ def parse_override(text: str, label: str | None = None) -> Override:
     key = key.strip()
     if not sep or not key:
         raise ScenarioError([Problem(label, "expected key.path=value (e.g. trust.gain=0.1)")])
-    parts = key.split(".")
-    if not all(_KEY_RE.match(part) for part in parts):
+    path = split_dotted(key)
+    if path is None:
         raise ScenarioError(
             [
                 Problem(
@@ -119,8 +114,15 @@ def parse_override(text: str, label: str | None = None) -> Override:
         value, smap = yamlsafe.parse_yaml(raw, label)
     except YamlRefused as exc:
         raise ScenarioError([Problem(label, exc.problem.message, path=key)]) from None
-    path = tuple(int(p) if p.isdigit() else p for p in parts)
     return Override(path, value, label, smap.exact(()))
+
+
+def split_dotted(text: str) -> tuple[str | int, ...] | None:
+    """``a.b.0`` as ``("a", "b", 0)``; None when a part is neither a plain key nor an index."""
+    parts = text.split(".")
+    if not all(_KEY_RE.match(part) for part in parts):
+        return None
+    return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
 def _as_override(item: OverrideLike) -> Override:
@@ -186,20 +188,12 @@ def _override_problem(override: Override, message: str) -> ScenarioError:
 
 def load_scenario(path: str | Path, overrides: Iterable[OverrideLike] = ()) -> Any:
     """The scenario in a YAML file, with ``--set``-style overrides; raises ``ScenarioError``."""
-    source = str(path)
-    try:
-        text = yamlsafe.read_source(path)
-    except YamlRefused as exc:
-        raise _refused(source, exc) from None
-    return parse_scenario(text, source, overrides)
+    return parse_scenario(read_source(path), str(path), overrides)
 
 
 def parse_scenario(text: str, source: str = "<text>", overrides: Iterable[OverrideLike] = ()):
     """The scenario in YAML ``text`` (``source`` names it in messages)."""
-    try:
-        data, smap = yamlsafe.parse_yaml(text, source)
-    except YamlRefused as exc:
-        raise _refused(source, exc) from None
+    data, smap = read_yaml(text, source)
     return _validate(data, smap, [_as_override(o) for o in overrides])
 
 
@@ -207,11 +201,39 @@ def scenario_from_dict(
     data: Any, source: str = "<dict>", overrides: Iterable[OverrideLike] = ()
 ) -> Any:
     """The scenario in plain data (as a YAML file would hold it); raises ``ScenarioError``."""
+    return parse_scenario(plain_text(data, source), source, overrides)
+
+
+# The readers below serve the sweep loader too: a refused input is a ``ScenarioError``.
+
+
+def read_source(path: str | Path) -> str:
+    """The text of a YAML file (size, encoding and kind of file checked by ``yamlsafe``)."""
     try:
-        text = json.dumps(data, allow_nan=False)
+        return yamlsafe.read_source(path)
+    except YamlRefused as exc:
+        raise _refused(str(path), exc) from None
+
+
+def read_yaml(text: str, source: str) -> tuple[Any, SourceMap]:
+    """Safe YAML: the data and where each part of it is written."""
+    try:
+        return yamlsafe.parse_yaml(text, source)
+    except YamlRefused as exc:
+        raise _refused(source, exc) from None
+
+
+def plain_text(data: Any, source: str) -> str:
+    """Plain data as text a YAML reader takes (JSON), refusing what a file could not hold."""
+    try:
+        return json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ScenarioError([Problem(source, f"not plain data: {exc}")]) from None
-    return parse_scenario(text, source, overrides)
+
+
+def _refused(source: str, exc: YamlRefused) -> ScenarioError:
+    p = exc.problem
+    return ScenarioError([Problem(source, p.message, line=p.line, col=p.col)])
 
 
 def _validate(data: Any, smap: SourceMap, overrides: list[Override]) -> Any:
@@ -293,7 +315,7 @@ class _Locator:
     def problem(self, path: tuple, message: str, got: Any = None, key: bool = False) -> Problem:
         label = self.label(path)
         dotted = dotted_path(path)
-        shown = None if got is _NOTHING else _show(got)
+        shown = None if got is NOTHING else show_value(got)
         if label is not None:
             return Problem(label, message, dotted, got=shown)
         origin = self.smap.key(path) if key else self.smap.value(path)
@@ -302,21 +324,61 @@ class _Locator:
         return Problem(self.smap.source, message, dotted, origin.line, origin.col, shown)
 
 
-_NOTHING = object()
+NOTHING = object()  # no value to show in a problem
 
 
 # --------------------------------------------------------------------------------------------------
 # Translating pydantic's errors
 
 
+# The scenario's wording for errors at particular places, by (kind of error, data path).
+_SPECIAL = {
+    ("missing", ("name",)): "required: a slug naming the scenario (e.g. name: kobe-1995)",
+    ("string_pattern_mismatch", ("name",)): (
+        "must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or "
+        "digit, at most 64 characters (e.g. kobe-1995)"
+    ),
+}
+
+
 def _translate(errors: list[dict[str, Any]], locate: _Locator) -> list[Problem]:
+    items = translate_errors(
+        errors,
+        locate.data,
+        _unknown_key,
+        _SPECIAL,
+        hint=lambda kind, value, path: _hint(kind, value, path, locate),
+    )
+    problems = [locate.problem(path, message, got, key=key) for path, message, got, key in items]
+    return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.col or 0))
+
+
+def translate_errors(
+    errors: list[dict[str, Any]],
+    data: Any,
+    unknown_key: Callable[[tuple], str],
+    special: Mapping[tuple[str, tuple], str] | None = None,
+    hint: Callable[[str, Any, tuple], str] | None = None,
+) -> list[tuple[tuple, str, Any, bool]]:
+    """pydantic's ``errors`` about ``data`` in a file's words: one ``(path, message, got, key)``
+    for each place, in the order pydantic reports them.
+
+    ``path`` is the place in ``data`` (union tags dropped), ``got`` the value to show (``NOTHING``
+    for none) and ``key`` whether the path names a key rather than a value. The messages of union
+    arms failing at one place are joined with "or"; arms that failed deeper stand for shallower
+    ones. ``unknown_key(path)`` words an unknown key, ``special[(kind, path)]`` replaces the
+    message of one kind of error at one place (``missing``, ``string_pattern_mismatch``, ...) and
+    ``hint(kind, value, path)`` (if given) explains the YAML trap behind a wrong value.
+    """
     grouped: dict[tuple, list[tuple[str, str, Any, bool, bool]]] = {}
     for err in errors:
-        path, key, union = _data_path(err["loc"], locate.data, err["type"])
-        message, hint, got = _message(err, path, locate)
-        grouped.setdefault(path, []).append((message, hint, got, key, union))
+        path, key, union = _data_path(err["loc"], data, err["type"])
+        message, value = _message(err, path, unknown_key, special or {})
+        plain = err["type"] in _MISSING + _UNKNOWN or hint is None
+        extra = "" if plain else hint(err["type"], value, path)
+        grouped.setdefault(path, []).append((message, extra, value, key, union))
     union_paths = [p for p, items in grouped.items() if any(i[4] for i in items)]
-    problems = []
+    out = []
     for path, items in grouped.items():
         deeper = any(q[: len(path)] == path and len(q) > len(path) for q in union_paths)
         if deeper and all(i[4] for i in items):
@@ -325,10 +387,10 @@ def _translate(errors: list[dict[str, Any]], locate: _Locator) -> list[Problem]:
         message = messages[0]
         for extra in messages[1:]:
             message += " or " + extra.removeprefix("must be ")
-        hint = next((h for _, h, *_ in items if h), "")
+        extra = next((h for _, h, *_ in items if h), "")
         _, _, got, key, _ = items[0]
-        problems.append(locate.problem(path, message + hint, got, key=key))
-    return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.col or 0))
+        out.append((path, message + extra, got, key))
+    return out
 
 
 def _data_path(loc: tuple, data: Any, kind: str) -> tuple[tuple, bool, bool]:
@@ -344,14 +406,16 @@ def _data_path(loc: tuple, data: Any, kind: str) -> tuple[tuple, bool, bool]:
         if present and (in_dict or in_list):
             path.append(part)
             node = node[part]
-        elif present and isinstance(node, dict) and kind in ("missing", "missing_argument"):
+        elif present and isinstance(node, dict) and kind in _MISSING:
             path.append(part)
             present = False
         else:
             union = True
-    return tuple(path), kind in ("unexpected_keyword_argument", "extra_forbidden"), union
+    return tuple(path), kind in _UNKNOWN, union
 
 
+_MISSING = ("missing", "missing_argument")
+_UNKNOWN = ("unexpected_keyword_argument", "extra_forbidden")
 _TYPE_MESSAGES = {
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
@@ -377,22 +441,22 @@ _BOUNDS = {
 }
 
 
-def _message(err: dict[str, Any], path: tuple, locate: _Locator) -> tuple[str, str, Any]:
-    """The message, a hint about the YAML trap behind it (or ""), and the value to show."""
+def _message(
+    err: dict[str, Any],
+    path: tuple,
+    unknown_key: Callable[[tuple], str],
+    special: Mapping[tuple[str, tuple], str],
+) -> tuple[str, Any]:
+    """The message and the value to show."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind in ("missing", "missing_argument"):
-        if path == ("name",):
-            return "required: a slug naming the scenario (e.g. name: kobe-1995)", "", _NOTHING
-        return "required, but missing", "", _NOTHING
-    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return _unknown_key(path), "", _NOTHING
-    if kind == "literal_error":
+    if kind in _MISSING:
+        return special.get(("missing", path), "required, but missing"), NOTHING
+    if kind in _UNKNOWN:
+        return unknown_key(path), NOTHING
+    if (kind, path) in special:
+        message = special[kind, path]
+    elif kind == "literal_error":
         message = f"must be one of {ctx.get('expected', '')}"
-    elif kind == "string_pattern_mismatch" and path == ("name",):
-        message = (
-            "must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or "
-            "digit, at most 64 characters (e.g. kobe-1995)"
-        )
     elif kind in _BOUNDS:
         message = f"must be {_BOUNDS[kind]} {next(iter(ctx.values()), '?')}"
     elif kind == "string_too_long":
@@ -400,12 +464,12 @@ def _message(err: dict[str, Any], path: tuple, locate: _Locator) -> tuple[str, s
     elif kind in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
         if isinstance(value, dict):
-            value = _NOTHING
+            value = NOTHING
     elif kind in _TYPE_MESSAGES:
         message = _TYPE_MESSAGES[kind]
     else:
         message = err["msg"][:1].lower() + err["msg"][1:]
-    return message, _hint(kind, value, path, locate), value
+    return message, value
 
 
 def _hint(kind: str, value: Any, path: tuple, locate: _Locator) -> str:
@@ -440,20 +504,22 @@ def _numeric(text: str) -> bool:
 
 def _unknown_key(path: tuple) -> str:
     key = str(path[-1])
-    known = _fields_at(path[:-1])
-    message = "unknown key"
     if "." in key:
         return (
-            message + ": dotted paths are for --set; in a file nest the keys "
+            "unknown key: dotted paths are for --set; in a file nest the keys "
             f"({key.split('.')[0]}: {{{'.'.join(key.split('.')[1:])}: ...}})"
         )
+    return unknown_key_message(key, fields_at(path[:-1]))
+
+
+def unknown_key_message(key: str, known: Sequence[str]) -> str:
+    """``unknown key`` with the closest known key, else the known keys (if any)."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key: did you mean {close[0]!r}?"
     if known:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        if close:
-            return f"{message}: did you mean {close[0]!r}?"
-        listed = ", ".join(known)
-        return f"{message}; expected one of: {listed}"
-    return message
+        return f"unknown key; expected one of: {', '.join(known)}"
+    return "unknown key"
 
 
 @functools.cache
@@ -461,30 +527,42 @@ def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls, include_extras=True)
 
 
-def _fields_at(path: tuple) -> list[str]:
-    """Field names of the scenario part at ``path`` (empty when it is not a mapping)."""
+def field_hint(path: tuple) -> Any | None:
+    """The type (with its constraints) of the scenario field at ``path``, or None if none."""
     tp: Any = Scenario
     for part in path:
-        tp = _unwrap(tp)
-        if dataclasses.is_dataclass(tp) and isinstance(part, str):
-            tp = _hints(tp).get(part)
-        elif get_origin(tp) is tuple and isinstance(part, int):
-            tp = get_args(tp)[0]
+        base = _unwrap(tp)
+        if dataclasses.is_dataclass(base) and isinstance(part, str):
+            tp = _hints(base).get(part)
+            if tp is None:
+                return None
+        elif get_origin(base) is tuple and isinstance(part, int):
+            tp = get_args(base)[0]
         else:
-            return []
-        if tp is None:
-            return []
-    tp = _unwrap(tp)
-    return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
+            return None
+    return tp
+
+
+def fields_at(path: tuple) -> list[str]:
+    """Field names of the scenario part at ``path`` (empty when it is not a mapping)."""
+    tp = field_hint(path)
+    base = _unwrap(tp) if tp is not None else None
+    if base is not None and dataclasses.is_dataclass(base):
+        return [f.name for f in dataclasses.fields(base)]
+    return []
 
 
 def _unwrap(tp: Any) -> Any:
+    """The type inside ``Annotated`` and optional types; of a union's arms, a structured one."""
     while True:
         if get_origin(tp) is Annotated:
             tp = get_args(tp)[0]
         elif get_origin(tp) in (Union, UnionType):
             args = [a for a in get_args(tp) if a is not type(None)]
-            tp = next((a for a in args if dataclasses.is_dataclass(_unwrap(a))), args[0])
+            structured = [
+                a for a in args if dataclasses.is_dataclass(_unwrap(a)) or get_origin(a) is tuple
+            ]
+            tp = structured[0] if structured else args[0]
         else:
             return tp
 
@@ -499,14 +577,14 @@ def _kind(value: Any) -> str:
     return "a single number"
 
 
-def _show(value: Any) -> str | None:
+def show_value(value: Any) -> str | None:
+    """A value as a problem shows it (None: too long or not plain data)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return repr(text)
+        return repr(value if len(value) <= 60 else value[:57] + "...")
     if isinstance(value, int | float):
         return repr(value)
     try:
@@ -527,13 +605,13 @@ def _semantic_problems(scenario: Any) -> list[tuple[tuple, str, Any]]:
             (
                 ("population",),
                 "no organisations: give at least one sector a count above 0",
-                _NOTHING,
+                NOTHING,
             )
         )
     for i, shock in enumerate(scenario.shocks):
         targets = [shock.target] if isinstance(shock.target, str) else list(shock.target)
         if not targets:
-            problems.append((("shocks", i, "target"), "names no organisation", _NOTHING))
+            problems.append((("shocks", i, "target"), "names no organisation", NOTHING))
         for j, target in enumerate(targets):
             where = ("shocks", i, "target") + (() if isinstance(shock.target, str) else (j,))
             if target == "all" or target in SECTORS:
@@ -623,6 +701,11 @@ def dump_scenario(scenario: Any, header: str | None = None) -> str:
         default_flow_style=False,
         width=100,
     )
-    if header:
-        text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + text
-    return text
+    return comment(header) + text
+
+
+def comment(header: str | None) -> str:
+    """``header`` as YAML comment lines ("" for none)."""
+    if not header:
+        return ""
+    return "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())

@@ -38,12 +38,11 @@ import difflib
 import functools
 import json
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pydantic
 import yaml
@@ -53,15 +52,26 @@ from pydantic import SkipValidation
 from coopsim.model.config import MAX_STEPS
 from coopsim.scenario import yamlsafe
 from coopsim.scenario.loader import (
+    NOTHING,
     Override,
     Problem,
     ScenarioError,
+    comment,
+    field_hint,
+    fields_at,
     load_scenario,
     parse_override,
+    plain_text,
+    read_source,
+    read_yaml,
     scenario_from_dict,
     scenario_warnings,
+    show_value,
+    split_dotted,
+    translate_errors,
+    unknown_key_message,
 )
-from coopsim.scenario.schema import MAX_SEED, NAME_PATTERN, Scenario, scenario_to_dict
+from coopsim.scenario.schema import MAX_SEED, NAME_PATTERN, scenario_to_dict
 
 __all__ = [
     "DESIGNS",
@@ -93,7 +103,6 @@ NOT_SWEPT = {
     "seed": "run seeds come from the sweep's `seed` and `replicates`",
     "output": "what a run writes does not change its results",
 }
-_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^[0-9]+$")
 
 Slug = Annotated[str, pydantic.StringConstraints(pattern=NAME_PATTERN)]
 _CONFIG: pydantic.ConfigDict = {"extra": "forbid"}
@@ -280,13 +289,7 @@ def design_points(
 
 def load_sweep(path: str | Path, overrides: Iterable[Any] = ()) -> Sweep:
     """The sweep in a YAML file; ``overrides`` (``--set`` texts) apply to its base scenario."""
-    source = str(path)
-    try:
-        text = yamlsafe.read_source(path)
-    except yamlsafe.YamlRefused as exc:
-        p = exc.problem
-        raise ScenarioError([Problem(source, p.message, line=p.line, col=p.col)]) from None
-    return parse_sweep(text, source, overrides, base_dir=Path(path).parent)
+    return parse_sweep(read_source(path), str(path), overrides, base_dir=Path(path).parent)
 
 
 def parse_sweep(
@@ -296,11 +299,7 @@ def parse_sweep(
     base_dir: str | Path | None = None,
 ) -> Sweep:
     """The sweep in YAML ``text``; a ``base:`` path is read relative to ``base_dir``."""
-    try:
-        data, smap = yamlsafe.parse_yaml(text, source)
-    except yamlsafe.YamlRefused as exc:
-        p = exc.problem
-        raise ScenarioError([Problem(source, p.message, line=p.line, col=p.col)]) from None
+    data, smap = read_yaml(text, source)
     return _validate(data, smap, list(overrides), Path(base_dir) if base_dir else None)
 
 
@@ -311,11 +310,7 @@ def sweep_from_dict(
     base_dir: str | Path | None = None,
 ) -> Sweep:
     """The sweep in plain data (as a YAML file would hold it)."""
-    try:
-        text = json.dumps(data, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError([Problem(source, f"not plain data: {exc}")]) from None
-    return parse_sweep(text, source, overrides, base_dir)
+    return parse_sweep(plain_text(data, source), source, overrides, base_dir)
 
 
 def is_sweep_file(path: str | Path) -> bool:
@@ -332,9 +327,7 @@ def dump_sweep(sweep: Sweep, header: str | None = None) -> str:
     text = yaml.safe_dump(
         sweep.to_data(), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
     )
-    if header:
-        text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + text
-    return text
+    return comment(header) + text
 
 
 def sweep_warnings(sweep: Sweep) -> list[str]:
@@ -405,10 +398,10 @@ class _Problems:
         self.smap = smap
         self.items: list[Problem] = []
 
-    def add(self, path: tuple, message: str, got: Any = ..., key: bool = False) -> None:
+    def add(self, path: tuple, message: str, got: Any = NOTHING, key: bool = False) -> None:
         origin = self.smap.key(path) if key else self.smap.value(path)
         dotted = ".".join(str(p) for p in path)
-        shown = None if got is ... else _show(got)
+        shown = None if got is NOTHING else show_value(got)
         line, col = (origin.line, origin.col) if origin else (None, None)
         self.items.append(Problem(self.smap.source, message, dotted, line, col, shown))
 
@@ -551,13 +544,12 @@ def _set_overrides(changes: Any, problems: _Problems) -> list[Override]:
         return []
     out = []
     for key, value in changes.items():
-        parts = str(key).split(".")
-        if not all(_KEY_RE.match(p) for p in parts):
+        path = split_dotted(str(key))
+        if path is None:
             problems.add(("set", key), "is not a dotted path of scenario keys", key=True)
             continue
         origin = problems.smap.value(("set", key))
         label = problems.smap.source + (f":{origin.line}:{origin.col}" if origin else "")
-        path = tuple(int(p) if p.isdigit() else p for p in parts)
         out.append(Override(path, value, label))
     return out
 
@@ -620,11 +612,10 @@ def _parameters(raw: dict[str, Any], scenario: Any, problems: _Problems) -> list
 
 
 def _parameter_path(name: str, base: dict, at: tuple, problems: _Problems):
-    parts = name.split(".")
-    if not all(_KEY_RE.match(p) for p in parts):
+    path = split_dotted(name)
+    if path is None:
         problems.add(at, "is not a dotted path of scenario keys (e.g. turnover.rate)", key=True)
         return None
-    path = tuple(int(p) if p.isdigit() else p for p in parts)
     if path[0] in NOT_SWEPT:
         problems.add(at, f"cannot be varied: {NOT_SWEPT[path[0]]}", key=True)
         return None
@@ -655,7 +646,7 @@ def _unknown_path(path: tuple) -> str:
     """Why ``path`` names no field: the first part that is unknown, and a suggestion."""
     for n in range(1, len(path) + 1):
         if field_hint(path[:n]) is None:
-            known = _fields_at(path[: n - 1])
+            known = fields_at(path[: n - 1])
             bad = str(path[n - 1])
             prefix = ".".join(map(str, path[: n - 1]))
             where = f" in {prefix}" if prefix else ""
@@ -666,49 +657,6 @@ def _unknown_path(path: tuple) -> str:
                 return f"no scenario field {bad!r}{where}; expected one of: {', '.join(known)}"
             return f"{prefix or 'it'} has no fields to index into"
     return "not a scenario field"
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls, include_extras=True)
-
-
-def field_hint(path: tuple) -> Any | None:
-    """The type (with its constraints) of the scenario field at ``path``, or None if none."""
-    tp: Any = Scenario
-    for part in path:
-        base = _unwrap(tp)
-        if dataclasses.is_dataclass(base) and isinstance(part, str):
-            tp = _hints(base).get(part)
-            if tp is None:
-                return None
-        elif get_origin(base) is tuple and isinstance(part, int):
-            tp = get_args(base)[0]
-        else:
-            return None
-    return tp
-
-
-def _fields_at(path: tuple) -> list[str]:
-    tp = field_hint(path) if path else Scenario
-    base = _unwrap(tp) if tp is not None else None
-    if base is not None and dataclasses.is_dataclass(base):
-        return [f.name for f in dataclasses.fields(base)]
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) in (Union, UnionType):
-            args = [a for a in get_args(tp) if a is not type(None)]
-            structured = [
-                a for a in args if dataclasses.is_dataclass(_unwrap(a)) or get_origin(a) is tuple
-            ]
-            tp = structured[0] if structured else args[0]
-        else:
-            return tp
 
 
 def _number_kind(hint: Any) -> str | None:
@@ -859,83 +807,19 @@ def _check_names(names, known: tuple[str, ...], key: str, what: str, problems: _
 
 # ---- pydantic's errors in the file's words -------------------------------------------------
 
-_TYPE_MESSAGES = {
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "string_type": "must be text",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "tuple_type": "must be a list",
-    "list_type": "must be a list",
-    "dataclass_type": "must be a mapping of keys",
-    "dataclass_exact_type": "must be a mapping of keys",
-    "dict_type": "must be a mapping of keys",
-    "none_required": "must be empty (null)",
-}
-_BOUNDS = {
-    "greater_than_equal": "at least",
-    "greater_than": "above",
-    "less_than_equal": "at most",
-    "less_than": "below",
+# The sweep file's wording for errors at particular places, by (kind of error, data path).
+_SPECIAL = {
+    ("missing", ("sweep",)): "required: the sweep block (design, parameters, ...)",
+    ("string_pattern_mismatch", ("name",)): (
+        "must be a slug: lowercase letters, digits, '-' and '_', at most 64 characters"
+    ),
 }
 
 
 def _translate(errors: list[dict[str, Any]], data: Any, prefix: tuple, problems: _Problems):
     """Add one problem per place from pydantic's errors (union arms merged)."""
-    grouped: dict[tuple, list[tuple[str, Any, bool]]] = {}
-    for err in errors:
-        path, key = _data_path(err["loc"], data, err["type"])
-        grouped.setdefault(path, []).append((*_message(err, path), key))
-    for path, items in grouped.items():
-        messages = list(dict.fromkeys(m for m, _, _ in items))
-        message = messages[0]
-        for extra in messages[1:]:
-            message += " or " + extra.removeprefix("must be ")
-        _, got, key = items[0]
+    for path, message, got, key in translate_errors(errors, data, _unknown_key, _SPECIAL):
         problems.add((*prefix, *path), message, got, key=key)
-
-
-def _data_path(loc: tuple, data: Any, kind: str) -> tuple[tuple, bool]:
-    path: list[Any] = []
-    node, present = data, True
-    for part in loc:
-        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if present and (in_dict or in_list):
-            path.append(part)
-            node = node[part]
-        elif present and isinstance(node, dict) and kind in ("missing", "missing_argument"):
-            path.append(part)
-            present = False
-    return tuple(path), kind in ("unexpected_keyword_argument", "extra_forbidden")
-
-
-def _message(err: dict[str, Any], path: tuple) -> tuple[str, Any]:
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind in ("missing", "missing_argument"):
-        if path == ("sweep",):
-            return "required: the sweep block (design, parameters, ...)", ...
-        return "required, but missing", ...
-    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-        return _unknown_key(path), ...
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}", value
-    if kind in _BOUNDS:
-        return f"must be {_BOUNDS[kind]} {next(iter(ctx.values()), '?')}", value
-    if kind == "string_pattern_mismatch" and path == ("name",):
-        return (
-            "must be a slug: lowercase letters, digits, '-' and '_', at most 64 characters",
-            value,
-        )
-    if kind in ("value_error", "assertion_error"):
-        text = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
-        return text, (... if isinstance(value, dict) else value)
-    if kind in _TYPE_MESSAGES:
-        return _TYPE_MESSAGES[kind], value
-    return err["msg"][:1].lower() + err["msg"][1:], value
 
 
 _BLOCK_FIELDS = {
@@ -945,28 +829,5 @@ _BLOCK_FIELDS = {
 
 
 def _unknown_key(path: tuple) -> str:
-    known = _BLOCK_FIELDS.get(path[:-1])
-    if known is None:  # inside a parameter value: a scenario section
-        known = []
-    close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key: did you mean {close[0]!r}?"
-    if known:
-        return f"unknown key; expected one of: {', '.join(known)}"
-    return "unknown key"
-
-
-def _show(value: Any) -> str | None:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    if isinstance(value, int | float):
-        return repr(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None
-    return text if len(text) <= 60 else None
+    # Inside a parameter value (a scenario section) no keys are listed.
+    return unknown_key_message(str(path[-1]), _BLOCK_FIELDS.get(path[:-1], []))
