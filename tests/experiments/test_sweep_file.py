@@ -135,6 +135,17 @@ def test_inline_scenario_and_set_problems_point_into_the_sweep_file(folder):
     assert load_sweep(folder / "t.yaml").scenario.steps == 24
 
 
+def test_problems_inside_values_name_the_scenario_section_and_the_deeper_union_arm(folder):
+    text = GOOD.replace("governance.mode: [statism, governance]", "governance: [{mod: statism}]")
+    (problem,) = _problems(text, folder)
+    assert problem.endswith(
+        ":6:19: sweep.parameters.governance.0.mod: unknown key: did you mean 'mode'?"
+    )
+    text = GOOD.replace("  replicates: 2\n", "  replicates: 2\n  timeseries: [3]\n")
+    (problem,) = _problems(text, folder)  # not also "timeseries: must be true or false"
+    assert problem.endswith(":5:16: sweep.timeseries.0: must be text (got 3)")
+
+
 def test_resolved_sweep_round_trips(folder):
     (folder / "s.yaml").write_text(
         GOOD.replace("design: grid", "design: sobol\n  samples: 8").replace(", num: 3", "")

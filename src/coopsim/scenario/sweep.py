@@ -38,7 +38,7 @@ import difflib
 import functools
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -690,7 +690,8 @@ def _check_value(path: tuple, value: Any, at: tuple, problems: _Problems) -> boo
     try:
         _value_adapter(path).validate_json(json.dumps(value), strict=True)
     except pydantic.ValidationError as exc:
-        _translate(exc.errors(), value, at, problems)
+        # Unknown keys in a value are keys of the scenario section it sets.
+        _translate(exc.errors(), value, at, problems, lambda p: _unknown_key((*path, *p), True))
         return False
     except ValueError as exc:
         problems.add(at, f"cannot read the value: {exc}", value)
@@ -816,9 +817,16 @@ _SPECIAL = {
 }
 
 
-def _translate(errors: list[dict[str, Any]], data: Any, prefix: tuple, problems: _Problems):
+def _translate(
+    errors: list[dict[str, Any]],
+    data: Any,
+    prefix: tuple,
+    problems: _Problems,
+    unknown_key: Callable[[tuple], str] | None = None,
+):
     """Add one problem per place from pydantic's errors (union arms merged)."""
-    for path, message, got, key in translate_errors(errors, data, _unknown_key, _SPECIAL):
+    unknown_key = unknown_key or _unknown_key
+    for path, message, got, key in translate_errors(errors, data, unknown_key, _SPECIAL):
         problems.add((*prefix, *path), message, got, key=key)
 
 
@@ -828,6 +836,7 @@ _BLOCK_FIELDS = {
 }
 
 
-def _unknown_key(path: tuple) -> str:
-    # Inside a parameter value (a scenario section) no keys are listed.
-    return unknown_key_message(str(path[-1]), _BLOCK_FIELDS.get(path[:-1], []))
+def _unknown_key(path: tuple, in_scenario: bool = False) -> str:
+    """An unknown key of the sweep file's blocks or, ``in_scenario``, of the scenario's sections."""
+    known = fields_at(path[:-1]) if in_scenario else _BLOCK_FIELDS.get(path[:-1], [])
+    return unknown_key_message(str(path[-1]), known)
