@@ -8,7 +8,6 @@ sweep directory, and falls back on plain group means when that package cannot re
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,11 +20,11 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 
 from coopsim.report.figures import empty_figure, grid_shape, value_range
 from coopsim.report.load import SweepResults
 from coopsim.report.style import OKABE_ITO, indicator_label, new_figure, style
+from coopsim.runs.stats import mean_ci
 
 __all__ = [
     "SweepTables",
@@ -109,19 +108,6 @@ def _levels(series: pd.Series, bins: int) -> tuple[pd.Series, pd.Series]:
     return series.astype(str), series.map(order).astype(float)
 
 
-def _mean_ci(values: np.ndarray) -> tuple[int, float, float, float, float]:
-    x = values[np.isfinite(values)]
-    n = len(x)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
-
-
 def _own_main_effects(sweep: SweepResults, outputs: Sequence[str], bins: int) -> pd.DataFrame:
     rows = []
     for parameter in sweep.parameters:
@@ -129,7 +115,7 @@ def _own_main_effects(sweep: SweepResults, outputs: Sequence[str], bins: int) ->
         for output in outputs:
             frame = pd.DataFrame({"value": labels, "x": x, "y": sweep.results[output]})
             for (label, position), group in frame.groupby(["value", "x"], sort=False):
-                n, mean, sd, low, high = _mean_ci(group["y"].to_numpy(dtype=float))
+                n, mean, sd, low, high = mean_ci(group["y"].to_numpy(dtype=float))
                 rows.append(
                     {
                         "parameter": parameter,

@@ -16,41 +16,30 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats as _stats
 
-LEVEL = 0.95
+from coopsim.runs import stats as _runs
+from coopsim.runs.stats import LEVEL, a12
 
-
-def a12(treatment: Sequence[float], control: Sequence[float]) -> float:
-    """Vargha–Delaney A12 = P(X > Y) + P(X = Y)/2 over finite values (NaN if a side is empty)."""
-    x = _finite(treatment)
-    y = _finite(control)
-    if x.size == 0 or y.size == 0:
-        return math.nan
-    greater = np.count_nonzero(x[:, None] > y[None, :])
-    ties = np.count_nonzero(x[:, None] == y[None, :])
-    return float((greater + 0.5 * ties) / (x.size * y.size))
+__all__ = [
+    "LEVEL",
+    "PairedEffect",
+    "a12",
+    "a12_magnitude",
+    "bootstrap_interval",
+    "one_sided_p",
+    "paired_effect",
+    "t_interval",
+]
 
 
 def a12_magnitude(value: float) -> str:
     """Vargha & Delaney's labels for |A12 − ½|: negligible < .06 ≤ small < .14 ≤ medium < .21."""
-    if not math.isfinite(value):
-        return "n/a"
-    distance = abs(value - 0.5)
-    if distance < 0.06:
-        return "negligible"
-    if distance < 0.14:
-        return "small"
-    if distance < 0.21:
-        return "medium"
-    return "large"
+    return _runs.a12_magnitude(value) or "n/a"
 
 
 def t_interval(d: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
     """Student-t interval for the mean of ``d`` (a point when all values are equal)."""
-    x = _finite(d)
-    if x.size < 2:
-        return math.nan, math.nan
-    half = _stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return float(x.mean() - half), float(x.mean() + half)
+    _, _, _, low, high = _runs.mean_ci(_finite(d), level)
+    return low, high
 
 
 def bootstrap_interval(
