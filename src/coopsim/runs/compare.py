@@ -24,7 +24,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,14 @@ import pandas as pd
 
 from coopsim import io
 from coopsim.model.config import MODES
-from coopsim.runs.run import Interrupted, command_line, resolved_header, simulate, thin
+from coopsim.runs.run import (
+    Interrupted,
+    finish_directory,
+    resolved_header,
+    simulate,
+    start_directory,
+    thin,
+)
 from coopsim.runs.stats import comparison_table, effects_table
 from coopsim.scenario import dump_scenario, scenario_from_dict, scenario_to_dict
 
@@ -111,17 +117,7 @@ def compare_modes(
     tasks = [(scenario_to_dict(scenario), mode, seed) for seed in seed_list for mode in modes]
     text = dump_scenario(scenario, header=resolved_header("comparison"))
     digest = io.short_hash(text, ",".join(modes), ",".join(map(str, seed_list)))
-    path = io.new_output_dir(out, scenario.name, digest)
-    if on_directory is not None:
-        on_directory(path)
-    (path / "figures").mkdir()
-    started = io.utc_now()
-    meta: dict[str, Any] = {
-        "kind": "comparison",
-        "status": "running",
-        "scenario": scenario.name,
-        "source": source,
-        "overrides": list(overrides),
+    fields = {
         "modes": modes,
         "seeds": seed_list,
         "root_seed": scenario.seed,
@@ -129,15 +125,19 @@ def compare_modes(
         "runs_planned": len(tasks),
         "runs_completed": 0,
         "common_random_numbers": True,
-        "command": command if command is not None else command_line(),
-        "started_utc": started.isoformat(),
-        "finished_utc": None,
-        "duration_seconds": None,
-        **io.environment(),
     }
-    io.atomic_write_text(path / "scenario.yaml", text)
-    io.atomic_write_json(path / "metadata.json", meta)
-    clock = time.perf_counter()
+    path, meta, clock = start_directory(
+        out,
+        "comparison",
+        scenario,
+        text,
+        digest,
+        fields,
+        command=command,
+        source=source,
+        overrides=overrides,
+        on_directory=on_directory,
+    )
 
     results: list[dict[str, Any]] = []
     interrupted = False
@@ -159,12 +159,9 @@ def compare_modes(
         runs_completed=len(ok),
         errors=errors,
         status="interrupted" if interrupted else ("failed_runs" if errors else "complete"),
-        finished_utc=io.utc_now().isoformat(),
-        duration_seconds=round(time.perf_counter() - clock, 3),
         workers=n_workers,
-        files=sorted(p.name for p in path.iterdir() if not p.name.startswith(".")),
     )
-    io.atomic_write_json(path / "metadata.json", meta)
+    finish_directory(path, meta, clock, list_files=True)
     if interrupted:
         raise Interrupted(path, len(ok), len(tasks), unit="runs")
     return path

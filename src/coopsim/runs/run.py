@@ -199,30 +199,24 @@ def run_scenario(
     interrupted`` in metadata.json) and ``Interrupted`` is raised carrying the directory.
     """
     text = dump_scenario(scenario, header=resolved_header())
-    path = io.new_output_dir(out, scenario.name, io.short_hash(text))
-    if on_directory is not None:
-        on_directory(path)
-    (path / "figures").mkdir()
-    started = io.utc_now()
-    meta: dict[str, Any] = {
-        "kind": "run",
-        "status": "running",
-        "scenario": scenario.name,
-        "source": source,
-        "overrides": list(overrides),
+    fields = {
         "seed": scenario.seed,
         "mode": scenario.governance.mode,
         "steps_planned": scenario.steps,
         "steps_completed": 0,
-        "command": command if command is not None else command_line(),
-        "started_utc": started.isoformat(),
-        "finished_utc": None,
-        "duration_seconds": None,
-        **io.environment(),
     }
-    io.atomic_write_text(path / "scenario.yaml", text)
-    io.atomic_write_json(path / "metadata.json", meta)
-    clock = time.perf_counter()
+    path, meta, clock = start_directory(
+        out,
+        "run",
+        scenario,
+        text,
+        io.short_hash(text),
+        fields,
+        command=command,
+        source=source,
+        overrides=overrides,
+        on_directory=on_directory,
+    )
     try:
         with graceful_interrupt() as stop:
             tables = simulate(
@@ -231,17 +225,16 @@ def run_scenario(
     except InvariantBroken as exc:  # keep the steps done, then report
         write_tables(path, exc.tables, scenario.output)
         meta.update(status="failed", error=str(exc), steps_completed=exc.tables.steps_done)
-        _finish(path, meta, clock)
+        finish_directory(path, meta, clock)
         raise
     except BaseException as exc:
         meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-        _finish(path, meta, clock)
+        finish_directory(path, meta, clock)
         raise
     write_tables(path, tables, scenario.output)
     meta["steps_completed"] = tables.steps_done
     meta["status"] = "complete" if tables.complete else "interrupted"
-    meta["files"] = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
-    _finish(path, meta, clock)
+    finish_directory(path, meta, clock, list_files=True)
     if not tables.complete:
         raise Interrupted(path, tables.steps_done, tables.steps_planned)
     return path
@@ -255,7 +248,51 @@ def write_tables(path: Path, tables: RunTables, output: Any) -> None:
     io.atomic_write_json(path / "summary.json", tables.summary)
 
 
-def _finish(path: Path, meta: dict[str, Any], clock: float) -> None:
+def start_directory(
+    out: str | Path,
+    kind: str,
+    scenario: Any,
+    text: str,
+    digest: str,
+    fields: dict[str, Any],
+    *,
+    command: str | None,
+    source: str | None,
+    overrides: Sequence[str],
+    on_directory: Callable[[Path], None] | None,
+) -> tuple[Path, dict[str, Any], float]:
+    """A new output directory with ``scenario.yaml`` (``text``) and ``metadata.json`` saying
+    ``status: running``; returns the directory, the metadata (``fields`` after the common head)
+    and the clock to time the work with."""
+    path = io.new_output_dir(out, scenario.name, digest)
+    if on_directory is not None:
+        on_directory(path)
+    (path / "figures").mkdir()
+    started = io.utc_now()
+    meta: dict[str, Any] = {
+        "kind": kind,
+        "status": "running",
+        "scenario": scenario.name,
+        "source": source,
+        "overrides": list(overrides),
+        **fields,
+        "command": command if command is not None else command_line(),
+        "started_utc": started.isoformat(),
+        "finished_utc": None,
+        "duration_seconds": None,
+        **io.environment(),
+    }
+    io.atomic_write_text(path / "scenario.yaml", text)
+    io.atomic_write_json(path / "metadata.json", meta)
+    return path, meta, time.perf_counter()
+
+
+def finish_directory(
+    path: Path, meta: dict[str, Any], clock: float, list_files: bool = False
+) -> None:
+    """Rewrite ``metadata.json`` with the finishing time (and, ``list_files``, the files)."""
+    if list_files:
+        meta["files"] = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
     meta["finished_utc"] = io.utc_now().isoformat()
     meta["duration_seconds"] = round(time.perf_counter() - clock, 3)
     io.atomic_write_json(path / "metadata.json", meta)
