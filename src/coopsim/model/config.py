@@ -525,17 +525,24 @@ def constraint_problems(obj: Any, path: str = "") -> list[str]:
 def _bounds(hint: Any, value: float) -> list[str]:
     if not math.isfinite(value):
         return ["must be finite"]
+    low, high = _limits(hint)
+    out = []
+    if low is not None and value < low:
+        out.append(f"must be >= {low}")
+    if high is not None and value > high:
+        out.append(f"must be <= {high}")
+    return out
+
+
+def _limits(hint: Any) -> tuple[Any, Any]:
+    """The ``ge`` and ``le`` bounds of a field's type (in ``Annotated``, perhaps optional)."""
     if get_origin(hint) in (Union, UnionType):
         hint = next((h for h in get_args(hint) if get_origin(h) is Annotated), hint)
-    out = []
+    low = high = None
     for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
-        limit = getattr(meta, "ge", None)
-        if limit is not None and value < limit:
-            out.append(f"must be >= {limit}")
-        limit = getattr(meta, "le", None)
-        if limit is not None and value > limit:
-            out.append(f"must be <= {limit}")
-    return out
+        low = getattr(meta, "ge", low)
+        high = getattr(meta, "le", high)
+    return low, high
 
 
 def parameter_table(obj: Any = None, path: str = "") -> list[dict[str, Any]]:
@@ -549,13 +556,7 @@ def parameter_table(obj: Any = None, path: str = "") -> list[dict[str, Any]]:
         if dataclasses.is_dataclass(value):
             rows += parameter_table(value, where + ".")
             continue
-        hint = hints[f.name]
-        if get_origin(hint) in (Union, UnionType):
-            hint = next((h for h in get_args(hint) if get_origin(h) is Annotated), hint)
-        low = high = None
-        for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
-            low = getattr(meta, "ge", low)
-            high = getattr(meta, "le", high)
+        low, high = _limits(hints[f.name])
         rows.append(
             {
                 "path": where,
