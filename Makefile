@@ -46,8 +46,11 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `make bench QUICK=1` passes --quick (smaller sizes, fewer repetitions) to the scripts taking it.
 bench: $(TEST_STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/*.py; do echo "== $$f"; args=; \
+		if [ -n "$(QUICK)" ] && grep -q -- '"--quick"' $$f; then args=--quick; fi; \
+		$(BIN)/python $$f $$args || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -11,6 +11,8 @@ throughput (extra runs ÷ extra seconds) leaves out what every sweep pays once (
 the cluster, writing the sweep directory): it is what a sweep of tens of thousands of runs sees,
 and the targets are judged on it. The large sweep's own runs ÷ seconds, start-up included, is
 printed beside it, and the fixed cost per sweep. Ratios are taken per repetition; medians.
+The three ways must give identical results (same seeds, same runs): the large sweeps' results are
+compared and the check printed at the end.
 
 Targets (issue 7): two workers >= 1.7 × one; Dask LocalCluster >= 0.85 × the process pool.
 On a two-core machine two workers need both cores: load from any other process lowers the ratio.
@@ -33,13 +35,14 @@ from pathlib import Path
 
 from _common import ROOT, header, median, spread, table, verdict
 
-from coopsim.experiments import run_sweep
+from coopsim.experiments import load_results, run_sweep
 from coopsim.scenario.loader import load_scenario
 from coopsim.scenario.schema import scenario_to_dict
 
 STEPS = 60
 MODES = ["statism", "pluralism", "corporatism", "governance"]
 TURNOVER = [0.0, 0.05, 0.1]
+OUTPUTS = ["sustainability_index", "cooperation_rate", "mean_trust"]
 
 
 def sweep_spec(replicates: int) -> dict:
@@ -53,7 +56,7 @@ def sweep_spec(replicates: int) -> dict:
             "replicates": replicates,
             "seed": 3,
             "parameters": {"governance.mode": MODES, "turnover.rate": TURNOVER},
-            "outputs": ["sustainability_index", "cooperation_rate", "mean_trust"],
+            "outputs": OUTPUTS,
         },
     }
 
@@ -87,6 +90,12 @@ def seconds_of(spec: dict, out: Path, **how) -> float:
     return time.perf_counter() - start
 
 
+def results_of(out: Path):
+    """The results of the one sweep written under ``out``: design columns and outputs."""
+    (path,) = [p for p in out.iterdir() if p.is_dir()]
+    return load_results(path, outputs=OUTPUTS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -117,6 +126,7 @@ def main() -> None:
         marginal: dict[str, list[float]] = {k: [] for k in ways}
         whole: dict[str, list[float]] = {k: [] for k in ways}
         fixed: dict[str, list[float]] = {k: [] for k in ways}
+        identical = True
         probe_pool = cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
         for f in [probe_pool.submit(spin, 0.2) for _ in range(2)]:  # start both workers
             f.result()
@@ -139,6 +149,8 @@ def main() -> None:
                     f"sweep; fixed cost {fixed[name][-1]:5.1f} s",
                     flush=True,
                 )
+            reference, *others = (results_of(tmp / f"{rep}-{i}-large") for i in range(len(ways)))
+            identical &= all(reference.equals(other) for other in others)
 
         probe_pool.shutdown()
 
@@ -165,6 +177,7 @@ def main() -> None:
             )
         )
     print()
+    print(f"identical results on all three ways: {identical}")
     print(
         f"ceiling now: two processes of pure CPU work ran ×{median(ceiling):.2f} as fast as one "
         f"({spread(ceiling)}); 2.00 on two free cores"
