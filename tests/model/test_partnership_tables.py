@@ -86,7 +86,7 @@ def test_segment_sum_keeps_empty_segments():
 def test_partnership_add_records_its_founding():
     table = PartnershipTable()
     objective = np.array([0.4, 0.1, 0.3, 0.2])
-    pid = table.add(3, np.array([3, 8, 1]), objective, formed=7, formality=0.5, mode=2)
+    (pid,) = table.add(np.array([3]), np.array([3]), objective, formed=7, formality=0.5, mode=2)
     assert pid == 0 and table.size == 1
     assert table.lead[pid] == 3 and table.formed[pid] == 7 and table.ended[pid] == -1
     assert table.initial_members[pid] == 3 and table.status[pid] == ACTIVE
@@ -98,8 +98,13 @@ def test_partnership_add_records_its_founding():
 
 def test_partnership_table_grows_and_reports_the_active():
     table = PartnershipTable()
-    for k in range(150):
-        table.add(k, np.array([k, k + 1]), np.full(4, 0.25), formed=k)
+    for k in range(100):
+        table.add(np.array([k]), np.array([2]), np.full(4, 0.25), formed=k)
+    leads = np.arange(100, 150)
+    rows = table.add(leads, np.full(50, 3), np.full((50, 4), 0.25), formed=leads)
+    np.testing.assert_array_equal(rows, leads)
+    np.testing.assert_array_equal(table.initial_members[rows], 3)
+    assert len(table.member_lists) == 150
     table.status[[3, 77]] = 2
     assert table.size == 150
     np.testing.assert_array_equal(table.view("formed"), np.arange(150))

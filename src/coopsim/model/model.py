@@ -18,6 +18,7 @@ import pandas as pd
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.config import ModelConfig, constraint_problems
+from coopsim.model.formation import Drafts, Terms, occurrence
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
     gini,
@@ -195,12 +196,13 @@ class CoopModel(mesa.Model):
 
     def trust_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Effective trust source→target; trust between strangers where they never met."""
-        rows = self.relationships.find(source, target)
+        source, target = np.broadcast_arrays(source, target)
+        rows = self.relationships.find(source.ravel(), target.ravel())
         out = np.full(len(rows), self.config.trust.initial_personal)
         met = rows >= 0
         if met.any():
             out[met] = self.relationships.effective(rows[met])
-        return out
+        return out.reshape(source.shape)
 
     # ---- the step -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -314,56 +316,58 @@ class CoopModel(mesa.Model):
         initiators = self.mode.initiators(self, eligible)
         proposers = initiators[draws[initiators] < chance[initiators]]
         proposers = proposers[rng.permutation(len(proposers))]
-        formed = 0
-        for lead in proposers:
-            if not self._eligible[lead]:
-                continue
-            size = int(rng.integers(cfg.size_min, cfg.size_max + 1))
-            proposal = self.mode.propose(self, int(lead), size)
-            if proposal is None or len(proposal.members) < cfg.size_min:
-                continue
-            self._found(proposal, t)
-            formed += 1
-        self._formed_now = formed
+        sizes = rng.integers(cfg.size_min, cfg.size_max + 1, size=len(proposers))
+        self._formed_now = 0
+        if len(proposers):
+            drafts = self.mode.draft(self, proposers, sizes)
+            if len(drafts):
+                self._found(drafts, self.mode.terms(self, drafts), t)
+            self._formed_now = len(drafts)
 
-    def _found(self, proposal, t: int) -> int:
-        members = proposal.members
+    def _found(self, drafts: Drafts, terms: Terms, t: int) -> None:
         cfg = self.config
-        pid = self.partnerships_table.add(
-            int(members[0]),
-            members,
-            proposal.objective,
+        sizes = drafts.sizes
+        pids = self.partnerships_table.add(
+            drafts.leads,
+            sizes,
+            terms.objective,
             formality=self.mode.formality,
             formed=t,
             mode=MODE_CODES[self.mode.name],
-            target_value=cfg.partnerships.completion_value * len(members),
+            target_value=cfg.partnerships.completion_value * sizes,
         )
         self._grow_partnership_arrays()
-        self._join(pid, members, proposal.commitment, t)
-        neg, _, _ = transaction_costs(cfg.costs, proposal.negotiating_pairs, proposal.rounds)
-        self._pending_cost[pid] += neg
-        self._negotiation_now += neg
-        self._avg_product[pid] = cfg.production.productivity
-        return pid
+        self._join(pids[drafts.group], drafts.members, terms.commitment, t)
+        neg, _, _ = transaction_costs(cfg.costs, terms.negotiating_pairs, terms.rounds)
+        self._pending_cost[pids] += neg
+        self._negotiation_now += float(np.sum(neg))
+        self._avg_product[pids] = cfg.production.productivity
 
-    def _join(self, pid: int, organisations: np.ndarray, commitment: np.ndarray, t: int) -> None:
-        slots = np.argmin(self._slots[organisations], axis=1)
+    def _join(self, pids: np.ndarray, organisations: np.ndarray, commitment, t: int) -> None:
+        """Members take their first free membership slots (the next ones if an organisation
+        joins more than one partnership at once)."""
+        occurrence_ = occurrence(organisations)
+        free_first = np.argsort(self._slots[organisations], axis=1, kind="stable")
+        slots = free_first[np.arange(len(organisations)), occurrence_]
         self._slots[organisations, slots] = True
-        rows = self.members.add(pid, organisations, slots, t)
+        rows = self.members.add(pids, organisations, slots, t)
         self.members.commitment[rows] = commitment
-        self.orgs.memberships[organisations] += 1
+        np.add.at(self.orgs.memberships, organisations, 1)
         self.orgs.ever_partnered[organisations] = True
         listed = self.partnerships_table.member_lists
-        listed[pid] = listed[pid] + tuple(int(o) for o in organisations if o not in listed[pid])
+        for pid, org in zip(pids.tolist(), organisations.tolist(), strict=True):
+            if org not in listed[pid]:
+                listed[pid] = (*listed[pid], org)
         self._update_eligibility(organisations)
 
-    def replace_member(self, row: int, newcomer: int, t: int) -> None:
-        """A re-tendered seat: the incumbent leaves as ``replaced`` and the winner joins."""
-        pid = int(self.members.partnership[row])
-        commitment = np.array([self.members.commitment[row]])
-        self._leave(np.array([row]), np.array([CAUSE["replaced"]]), t)
-        self._join(pid, np.array([newcomer]), commitment, t)
-        self._replaced_now += 1
+    def replace_members(self, rows: np.ndarray, newcomers: np.ndarray, t: int) -> None:
+        """Re-tendered seats: each incumbent leaves as ``replaced`` and its winner joins on the
+        same commitment."""
+        pids = self.members.partnership[rows]
+        commitment = self.members.commitment[rows]
+        self._leave(rows, np.full(len(rows), CAUSE["replaced"]), t)
+        self._join(pids, newcomers, commitment, t)
+        self._replaced_now += len(rows)
 
     def _grow_partnership_arrays(self) -> None:
         size = self.partnerships_table.size

@@ -79,16 +79,17 @@ class PartnershipTable(_Table):
         super().__init__()
         self.member_lists: list[tuple[int, ...]] = []
 
-    def add(self, lead: int, members: np.ndarray, objective: np.ndarray, **values) -> int:
-        (row,) = self._reserve(1)
-        self.lead[row] = lead
-        self.objective[row] = objective
-        self.ended[row] = -1
-        self.initial_members[row] = len(members)
+    def add(self, leads: np.ndarray, sizes: np.ndarray, objective: np.ndarray, **values):
+        """New partnerships (one per lead, ``sizes`` founding members each); their row ids."""
+        rows = self._reserve(len(leads))
+        self.lead[rows] = leads
+        self.objective[rows] = objective
+        self.ended[rows] = -1
+        self.initial_members[rows] = sizes
         for name, value in values.items():
-            getattr(self, name)[row] = value
-        self.member_lists.append(())  # everyone who was ever a member, filled as they join
-        return int(row)
+            getattr(self, name)[rows] = value
+        self.member_lists.extend(() for _ in rows)  # everyone ever a member, filled as they join
+        return rows
 
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.view("status") == ACTIVE)
@@ -110,7 +111,7 @@ class MemberTable(_Table):
         "low_trust_steps": (np.dtype(np.int64), ()),
     }
 
-    def add(self, partnership: int, organisations: np.ndarray, slots: np.ndarray, step: int):
+    def add(self, partnership, organisations: np.ndarray, slots: np.ndarray, step: int):
         rows = self._reserve(len(organisations))
         for name in self.columns:  # rows may be reused after compaction
             getattr(self, name)[rows] = 0

@@ -48,17 +48,22 @@ def make_round() -> RoundMaker:
 
 @pytest.fixture
 def fixed_candidates(monkeypatch):
-    """Make a model's mode consider exactly the given candidates (and record the pools asked)."""
+    """Make a model's mode consider exactly the given candidates, in that order, for every lead
+    (and record the pools asked, as masks)."""
 
     def install(model: CoopModel, cands) -> list:
         pools: list = []
 
-        def candidates(_model, _lead, pool=None):
-            pools.append(pool)
+        def candidates(_model, leads, allowed=None, exclude=None):
+            pools.append(allowed)
             chosen = np.asarray(cands, dtype=np.int64)
-            if pool is not None:
-                chosen = chosen[np.isin(chosen, pool)]
-            return chosen
+            if allowed is not None:
+                chosen = chosen[allowed[chosen]]
+            rows = np.full((len(leads), max(len(chosen), 1)), -1, dtype=np.int64)
+            for i, lead in enumerate(leads):
+                mine = chosen[chosen != lead]
+                rows[i, : len(mine)] = mine
+            return rows
 
         monkeypatch.setattr(model.mode, "candidates", candidates)
         return pools

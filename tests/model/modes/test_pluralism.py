@@ -61,7 +61,7 @@ def test_the_best_bids_by_quality_per_price_win(model, fixed_candidates):
     lead = _gov(model)
     cands = np.flatnonzero(~model.orgs.is_government)[:12]
     fixed_candidates(model, cands)
-    score = model.mode._bids(model, lead, cands)
+    score = model.mode._bids(model, np.array([lead]), cands[None, :])[0]
     assert len(np.unique(score)) == len(score)
     proposal = model.mode.propose(model, lead, 4)
     np.testing.assert_array_equal(proposal.members, [lead, *cands[np.argsort(-score)[:3]]])
@@ -70,12 +70,12 @@ def test_the_best_bids_by_quality_per_price_win(model, fixed_candidates):
 def test_a_dearer_bid_scores_lower_and_a_more_capable_bidder_higher(model):
     lead, bidder = _gov(model), int(np.flatnonzero(~model.orgs.is_government)[0])
     orgs = model.orgs
-    base = model.mode._bids(model, lead, np.array([bidder]))[0]
+    base = model.mode._bids(model, np.array([lead]), np.array([[bidder]]))[0, 0]
     orgs.goals[bidder, PROFIT] += 0.5  # asks a larger mark-up
-    dearer = model.mode._bids(model, lead, np.array([bidder]))[0]
+    dearer = model.mode._bids(model, np.array([lead]), np.array([[bidder]]))[0, 0]
     orgs.goals[bidder, PROFIT] -= 0.5
     orgs.collaborative_capacity[bidder] = min(1.0, orgs.collaborative_capacity[bidder] + 0.3)
-    better = model.mode._bids(model, lead, np.array([bidder]))[0]
+    better = model.mode._bids(model, np.array([lead]), np.array([[bidder]]))[0, 0]
     assert dearer < base < better
 
 

@@ -52,7 +52,7 @@ def test_partners_are_assigned_by_complementarity_in_a_fixed_order(model, fixed_
     lead = _gov(model)
     cands = np.array([o for o in range(5, 45, 4) if o != lead])
     fixed_candidates(model, cands)
-    gain = model.mode.complementarity(model, np.array([lead]), cands)
+    gain = model.mode.complementarity(model, np.array([lead]), cands[None, :])[0]
     assert len(np.unique(gain)) == len(gain)
     expected = cands[np.argsort(-gain)][:3]
     first = model.mode.propose(model, lead, 4)

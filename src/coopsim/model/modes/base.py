@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from coopsim.model import formation
 from coopsim.model.config import TransactionCosts
-from coopsim.model.production import ces
+from coopsim.model.formation import Drafts, Shortlist, Terms
 from coopsim.model.sectors import PUBLIC_VALUE
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Proposal:
-    """A partnership as the mode would form it: lead first among the members."""
+    """One partnership as the mode would form it: lead first among the members."""
 
     members: np.ndarray
     objective: np.ndarray
@@ -89,13 +90,44 @@ class GovernanceMode(ABC):
     mandated: ClassVar[bool] = False  # members are held in while enforcement is funded
 
     # ---- formation -------------------------------------------------------------------------
+    fills_every_seat: ClassVar[bool] = False  # founded only with all size − 1 seats filled
+
     @abstractmethod
     def initiators(self, model: CoopModel, eligible: np.ndarray) -> np.ndarray:
         """Which eligible organisations may propose a partnership."""
 
     @abstractmethod
+    def shortlist(self, model: CoopModel, leads: np.ndarray) -> Shortlist:
+        """Every lead's acceptable partners, best first (all leads at once)."""
+
+    @abstractmethod
+    def terms(self, model: CoopModel, drafts: Drafts) -> Terms:
+        """Objective, commitments and negotiation effort of each drafted partnership."""
+
+    def draft(self, model: CoopModel, leads: np.ndarray, sizes: np.ndarray) -> Drafts:
+        """Partnerships led by ``leads`` (in that order) of the given sizes, as far as the
+        ranked candidates still have free membership slots."""
+        seats = np.asarray(sizes) - 1
+        least = model.config.partnerships.size_min - 1
+        fewest = seats if self.fills_every_seat else np.full(len(seats), least)
+        return formation.fill_seats(
+            leads, self.shortlist(model, leads), seats, fewest, formation.free_slots(model)
+        )
+
     def propose(self, model: CoopModel, lead: int, size: int) -> Proposal | None:
-        """Choose partners, objective and commitments for a partnership led by ``lead``."""
+        """The partnership ``lead`` would found now with ``size`` members, or None (one lead's
+        formation, for reading and testing; the model drafts all proposals at once)."""
+        drafts = self.draft(model, np.array([lead]), np.array([size]))
+        if not len(drafts):
+            return None
+        terms = self.terms(model, drafts)
+        return Proposal(
+            members=drafts.members,
+            objective=terms.objective[0],
+            commitment=terms.commitment,
+            negotiating_pairs=int(terms.negotiating_pairs[0]),
+            rounds=terms.rounds,
+        )
 
     # ---- delivery ----------------------------------------------------------------------------
     def graduated(self, model: CoopModel) -> bool:
@@ -141,50 +173,17 @@ class GovernanceMode(ABC):
         """Revisit running partnerships after a step (default: nothing to review)."""
 
     # ---- shared helpers ----------------------------------------------------------------------
-    def candidates(
-        self,
-        model: CoopModel,
-        lead: int,
-        pool: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Eligible organisations the lead knows or finds: acquaintances first, then a sample."""
-        eligible = model.eligible_mask()
-        eligible[lead] = False
-        if pool is not None:
-            allowed = np.zeros_like(eligible)
-            allowed[pool] = True
-            eligible &= allowed
-        want = model.config.partnerships.candidates
-        known = model.acquaintances(lead)
-        known = known[eligible[known]]
-        if len(known) >= want:
-            return model.streams.formation.choice(known, size=want, replace=False)
-        others = np.flatnonzero(eligible)
-        if len(others) == 0:
-            return known
-        draw = model.streams.formation.choice(others, size=min(want, len(others)), replace=False)
-        found = np.concatenate((known, draw[~np.isin(draw, known)]))
-        return found[:want]
+    def candidates(self, model: CoopModel, leads: np.ndarray, allowed=None, exclude=None):
+        """The shared candidate search (§7.3) for every lead: (leads, M) ids, -1 padded."""
+        return formation.candidates(model, leads, allowed, exclude)
 
-    def complementarity(self, model: CoopModel, team: np.ndarray, cands: np.ndarray) -> np.ndarray:
-        """Output each candidate would add to the team's pooled resources."""
-        p = model.config.production
-        avail = model.orgs.available
-        pooled = avail[team].sum(axis=0)
-        k = pooled.shape[-1]
-        before = ces(pooled, np.ones(k), p.substitution, p.returns_to_scale, k)
-        after = ces(pooled + avail[cands], np.ones(k), p.substitution, p.returns_to_scale, k)
-        return after - before
+    def complementarity(self, model: CoopModel, leads: np.ndarray, cands: np.ndarray):
+        """What each candidate (row per lead) would add to its lead's resources."""
+        return formation.complementarity(model, leads, cands)
 
-    def pair_gain(self, model: CoopModel, organisations: np.ndarray, partner: int) -> np.ndarray:
-        """Output each organisation would gain by pooling its resources with ``partner``'s."""
-        p = model.config.production
-        avail = model.orgs.available
-        own = avail[organisations]
-        k = own.shape[-1]
-        alone = ces(own, np.ones(k), p.substitution, p.returns_to_scale, k)
-        pooled = ces(own + avail[partner], np.ones(k), p.substitution, p.returns_to_scale, k)
-        return pooled - alone
+    def pair_gain(self, model: CoopModel, leads: np.ndarray, cands: np.ndarray):
+        """What each lead's resources would add to each of its candidates' own."""
+        return formation.gain_from_lead(model, leads, cands)
 
     def detect(self, model: CoopModel, rnd: Round, intensity: float | np.ndarray):
         """Rows monitored this step, and those caught short."""
@@ -212,8 +211,8 @@ class GovernanceMode(ABC):
 
     @staticmethod
     def national_objective(goals: np.ndarray) -> np.ndarray:
-        """A goal vector tilted to public value (the national interest)."""
+        """Goal vectors (rows) tilted to public value (the national interest)."""
         target = np.zeros(4)
         target[PUBLIC_VALUE] = 1.0
-        v = 0.5 * goals / goals.sum() + 0.5 * target
-        return v / v.sum()
+        v = 0.5 * goals / goals.sum(axis=-1, keepdims=True) + 0.5 * target
+        return v / v.sum(axis=-1, keepdims=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coopsim.model.modes.base import Enforcement, GovernanceMode, Proposal
+from coopsim.model.formation import Shortlist, Terms
+from coopsim.model.modes.base import Enforcement, GovernanceMode
 from coopsim.model.sectors import GOVERNMENT
 
 
@@ -26,38 +27,56 @@ class Corporatism(GovernanceMode):
         ok = orgs.is_government[eligible] | np.isin(eligible, orgs.peak)
         return eligible[ok]
 
-    def propose(self, model, lead, size):
+    def shortlist(self, model, leads):
+        """Each other sector's peak nominates its eligible insiders by seniority (size); seats
+        go round the peaks in turn from one drawn at random."""
         orgs = model.orgs
-        sectors = [s for s in np.unique(orgs.sector) if orgs.peak[s] >= 0]
-        others = [s for s in sectors if s != orgs.sector[lead]] or sectors
-        insiders = np.flatnonzero(orgs.peak_member)
-        nominees = []  # each peak ranks its own eligible insiders by seniority (size)
-        for s in others:
-            cands = self.candidates(model, lead, pool=insiders[orgs.sector[insiders] == s])
-            seniority = orgs.endowment[cands].sum(axis=1)
-            nominees.append(list(cands[np.argsort(-seniority, kind="stable")]))
-        start = int(model.streams.formation.integers(len(nominees)))
-        chosen: list[int] = []
-        while len(chosen) < size - 1 and any(nominees):  # seats go round the peaks in turn
-            queue = nominees[start % len(nominees)]
-            if queue:
-                chosen.append(int(queue.pop(0)))
-            start += 1
-        chosen = chosen[: size - 1]
-        if len(chosen) < model.config.partnerships.size_min - 1:
-            return None
-        members = np.array([lead, *chosen])
-        peaks = orgs.peak[np.unique(orgs.sector[members])]
-        negotiators = np.unique(np.concatenate(([lead], peaks[peaks >= 0])))
-        goals = orgs.goals[negotiators]
-        objective = goals.mean(axis=0)
-        if orgs.sector[lead] == GOVERNMENT:
-            objective = 0.5 * objective + 0.5 * orgs.goals[lead]
-        return Proposal(
-            members=members,
-            objective=objective / objective.sum(),
-            commitment=np.full(len(members), model.config.partnerships.commitment),
-            negotiating_pairs=len(negotiators) * (len(negotiators) - 1) // 2 + 1,
+        sectors = np.array([s for s in np.unique(orgs.sector) if orgs.peak[s] >= 0])
+        lead_sector = orgs.sector[leads]
+        asked = (lead_sector[:, None] != sectors[None, :]) | (len(sectors) == 1)  # (P, S)
+        turn = np.cumsum(asked, axis=1) - 1  # each asked sector's place in the lead's round
+        start = (model.streams.formation.random(len(leads)) * asked.sum(axis=1)).astype(int)
+        blocks, keys = [], []
+        for j, s in enumerate(sectors):
+            who = np.flatnonzero(asked[:, j])
+            cands = self.candidates(
+                model, leads[who], allowed=orgs.peak_member & (orgs.sector == s)
+            )
+            seniority = np.where(cands >= 0, orgs.endowment[np.maximum(cands, 0)].sum(-1), -1.0)
+            nominees = np.take_along_axis(cands, np.argsort(-seniority, axis=1, kind="stable"), 1)
+            place = (turn[who, j] - start[who]) % asked[who].sum(axis=1)
+            block = np.full((len(leads), nominees.shape[1]), -1, dtype=np.int64)
+            key = np.full(block.shape, np.inf)
+            block[who] = nominees
+            key[who] = np.arange(nominees.shape[1]) * len(sectors) + place[:, None]
+            blocks.append(block)
+            keys.append(key)
+        ranked, key = np.concatenate(blocks, axis=1), np.concatenate(keys, axis=1)
+        key[ranked < 0] = np.inf
+        order = np.argsort(key, axis=1, kind="stable")
+        considered = (ranked >= 0).sum(axis=1)
+        return Shortlist(np.take_along_axis(ranked, order, axis=1), considered)
+
+    def terms(self, model, drafts):
+        """The lead and the members' peak organisations negotiate; an agency lead weighs its own
+        goals half."""
+        orgs = model.orgs
+        f = len(drafts)
+        present = np.zeros((f, len(orgs.peak)), dtype=bool)
+        present[drafts.group, orgs.sector[drafts.members]] = True
+        speaks = present & (orgs.peak >= 0)[None, :]
+        peak_of = np.where(orgs.peak >= 0, orgs.peak, 0)
+        lead_is_peak = np.any(speaks & (peak_of[None, :] == drafts.leads[:, None]), axis=1)
+        goals = speaks.astype(float) @ orgs.goals[peak_of]
+        goals += np.where(lead_is_peak, 0.0, 1.0)[:, None] * orgs.goals[drafts.leads]
+        negotiators = speaks.sum(axis=1) + ~lead_is_peak
+        objective = goals / negotiators[:, None]
+        agency = orgs.sector[drafts.leads] == GOVERNMENT
+        objective[agency] = 0.5 * objective[agency] + 0.5 * orgs.goals[drafts.leads[agency]]
+        return Terms(
+            objective=objective / objective.sum(axis=1, keepdims=True),
+            commitment=np.full(len(drafts.members), model.config.partnerships.commitment),
+            negotiating_pairs=negotiators * (negotiators - 1) // 2 + 1,
             rounds=2,
         )
 

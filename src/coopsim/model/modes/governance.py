@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from coopsim.model.modes.base import Enforcement, GovernanceMode, Proposal, alignment
+from coopsim.model import formation
+from coopsim.model.formation import Shortlist, Terms, rank
+from coopsim.model.modes.base import Enforcement, GovernanceMode, alignment
+from coopsim.model.partnerships import segment_sum
 
 
 class Governance(GovernanceMode):
@@ -25,34 +28,32 @@ class Governance(GovernanceMode):
     def initiators(self, model, eligible):
         return eligible
 
-    def propose(self, model, lead, size):
-        orgs = model.orgs
-        cands = self.candidates(model, lead)
-        if len(cands) < size - 1:
-            return None
-        rng = model.streams.formation
-        trust_in = model.trust_between(np.full(len(cands), lead), cands)
-        comp = self.complementarity(model, np.array([lead]), cands)
-        comp = comp / max(comp.max(), 1e-12)
-        fit = alignment(orgs.goals[cands], orgs.goals[lead])
-        score = trust_in + comp + fit
-        order = np.argsort(-(score + rng.gumbel(size=len(cands)) * 0.3), kind="stable")
-        trust_back = model.trust_between(cands, np.full(len(cands), lead))
+    def shortlist(self, model, leads):
+        """Candidates ranked by trust, complementarity and goal fit (noisily); only the willing
+        stay on the list."""
+        orgs, rng = model.orgs, model.streams.formation
+        cands = self.candidates(model, leads)
+        them = np.maximum(cands, 0)
+        lead = np.broadcast_to(leads[:, None], cands.shape)
+        fit = alignment(orgs.goals[them], orgs.goals[leads][:, None, :])
+        comp = self.complementarity(model, leads, cands)
+        score = model.trust_between(lead, them) + comp / formation.row_max(comp, cands) + fit
+        score = score + rng.gumbel(size=cands.shape) * 0.3
         # Voluntary: a candidate joins with a chance that rises with shared goals, with its
         # trust in the lead and with what the lead's resources add to its own (complementarity).
-        gain_back = self.pair_gain(model, cands, lead)
-        appeal = fit + trust_back + 0.5 * gain_back / max(gain_back.max(), 1e-12) - 1.2
-        willing = rng.random(len(cands)) < 0.5 * (1.0 + np.tanh(3.0 * appeal))
-        chosen = cands[order][willing[order]][: size - 1]
-        if len(chosen) < model.config.partnerships.size_min - 1:
-            return None
-        members = np.concatenate(([lead], chosen))
-        objective = orgs.goals[members].mean(axis=0)
-        share = model.config.partnerships.commitment * (0.5 + orgs.propensity[members])
-        k = len(members)
-        return Proposal(
-            members=members,
-            objective=objective / objective.sum(),
+        back = self.pair_gain(model, leads, cands)
+        appeal = fit + model.trust_between(them, lead) + 0.5 * back / formation.row_max(back, cands)
+        willing = rng.random(cands.shape) < 0.5 * (1.0 + np.tanh(3.0 * (appeal - 1.2)))
+        return Shortlist(rank(cands, score, keep=willing), (cands >= 0).sum(axis=1))
+
+    def terms(self, model, drafts):
+        """The members' common ground; voluntary commitments; everyone negotiates with everyone."""
+        orgs = model.orgs
+        common = segment_sum(orgs.goals[drafts.members], drafts.group, len(drafts))
+        k = drafts.sizes
+        share = model.config.partnerships.commitment * (0.5 + orgs.propensity[drafts.members])
+        return Terms(
+            objective=common / common.sum(axis=1, keepdims=True),
             commitment=np.clip(share, 0.0, 1.0),
             negotiating_pairs=k * (k - 1) // 2,
             rounds=2,

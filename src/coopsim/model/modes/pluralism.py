@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from coopsim.model.modes.base import Enforcement, GovernanceMode, Proposal
-from coopsim.model.sectors import GOVERNMENT, PROFIT
+from coopsim.model import formation
+from coopsim.model.formation import Shortlist, Terms, rank
+from coopsim.model.modes.base import Enforcement, GovernanceMode
+from coopsim.model.sectors import PROFIT
 
 
 class Pluralism(GovernanceMode):
@@ -25,62 +27,85 @@ class Pluralism(GovernanceMode):
         return eligible[model.orgs.is_government[eligible]]
 
     contract_term = 12  # steps between re-tenders of every seat
+    fills_every_seat = True
 
-    def _bids(self, model, lead, cands):
-        """Quality per price of each bidder: what it adds to the lead's work, for its price."""
+    def _bids(self, model, leads, cands):
+        """Quality per price of each bidder: what it adds to its lead's work, for its price."""
         orgs = model.orgs
+        bidder = np.maximum(cands, 0)
         share = model.config.partnerships.commitment
-        quality = self.complementarity(model, np.array([lead]), cands)
-        quality = quality * (0.5 + orgs.collaborative_capacity[cands])
-        opportunity = model.config.production.stand_alone * share * orgs.available[cands].sum(1)
-        price = opportunity * (1.0 + orgs.goals[cands, PROFIT]) + 1e-9
+        quality = self.complementarity(model, leads, cands)
+        quality = quality * (0.5 + orgs.collaborative_capacity[bidder])
+        opportunity = model.config.production.stand_alone * share * orgs.available[bidder].sum(-1)
+        price = opportunity * (1.0 + orgs.goals[bidder, PROFIT]) + 1e-9
         return quality / price
 
-    def propose(self, model, lead, size):
-        bidders_pool = np.flatnonzero(model.orgs.sector != GOVERNMENT)
-        cands = self.candidates(model, lead, pool=bidders_pool)
-        if len(cands) < size - 1:
-            return None
-        score = self._bids(model, lead, cands)
-        tie = model.streams.formation.random(len(cands))
-        chosen = cands[np.lexsort((tie, -score))[: size - 1]]
-        members = np.concatenate(([lead], chosen))
-        return Proposal(
-            members=members,
-            objective=model.orgs.goals[lead] / model.orgs.goals[lead].sum(),
-            commitment=np.full(len(members), model.config.partnerships.commitment),
-            negotiating_pairs=len(cands),  # every bid is evaluated
+    def shortlist(self, model, leads):
+        """Bids from non-government organisations, best quality per price first."""
+        cands = self.candidates(model, leads, allowed=~model.orgs.is_government)
+        score = self._bids(model, leads, cands)
+        tie = model.streams.formation.random(cands.shape)
+        return Shortlist(rank(cands, score, tie), (cands >= 0).sum(axis=1))  # every bid evaluated
+
+    def terms(self, model, drafts):
+        goals = model.orgs.goals[drafts.leads]
+        return Terms(
+            objective=goals / goals.sum(axis=1, keepdims=True),
+            commitment=np.full(len(drafts.members), model.config.partnerships.commitment),
+            negotiating_pairs=drafts.considered,
             rounds=1,
         )
 
     def review(self, model, t):
         """At the end of each contract term the weakest seat is re-tendered: its incumbent keeps
         it only if its bid, discounted by the delivery the agency observed, still beats the best
-        challenger's. Current members do not bid."""
+        challenger's. Current members do not bid; partnerships due re-tender in id order."""
         table, mem = model.partnerships_table, model.members
         ids = table.active()
         age = t - table.formed[ids]
         due = ids[(age > 0) & (age % self.contract_term == 0)]
         if not len(due):
             return
-        live = mem.live()
-        bidders_pool = np.flatnonzero(model.orgs.sector != GOVERNMENT)
-        for pid in due:
-            lead = int(table.lead[pid])
-            seats = live[(mem.partnership[live] == pid) & (mem.organisation[live] != lead)]
-            if not len(seats):
-                continue
-            current = mem.organisation[live[mem.partnership[live] == pid]]
-            cands = self.candidates(model, lead, pool=np.setdiff1d(bidders_pool, current))
-            if not len(cands):
-                continue
-            challenger = self._bids(model, lead, cands)
-            incumbents = mem.organisation[seats]
-            held = self._bids(model, lead, incumbents) * mem.observed[seats]
-            best = int(np.argmax(challenger))
-            worst = int(np.argmin(held))
-            if challenger[best] > held[worst]:
-                model.replace_member(int(seats[worst]), int(cands[best]), t)
+        live = mem.live()  # grouped by partnership
+        part = mem.partnership[live]
+        lo, hi = np.searchsorted(part, due), np.searchsorted(part, due, side="right")
+        rows = live[formation.ranges(lo, hi)]
+        group = np.repeat(np.arange(len(due)), hi - lo)  # position in ``due`` of each row
+        org = mem.organisation[rows]
+        leads = table.lead[due]
+        # The weakest seat of each partnership: lowest bid discounted by the observed delivery.
+        held = self._bids(model, leads[group], org[:, None])[:, 0] * mem.observed[rows]
+        held[org == leads[group]] = np.inf  # the lead's seat is not at stake
+        order = np.lexsort((held, group))
+        weakest = order[formation.run_starts(group[order])]
+        weakest = weakest[np.isfinite(held[weakest])]
+        if not len(weakest):
+            return
+        # Challengers for every contested partnership at once; its members do not bid.
+        contested = group[weakest]
+        position = np.full(len(due), -1)
+        position[contested] = np.arange(len(contested))
+        inside = position[group] >= 0
+        members = np.unique(position[group[inside]] * model.orgs.n + org[inside])
+        cands = self.candidates(
+            model, leads[contested], allowed=~model.orgs.is_government, exclude=members
+        )
+        score = np.where(cands >= 0, self._bids(model, leads[contested], cands), -np.inf)
+        best_first = np.argsort(-score, axis=1, kind="stable")
+        ranked = np.take_along_axis(cands, best_first, axis=1)
+        ranked_score = np.take_along_axis(score, best_first, axis=1)
+        free = formation.free_slots(model)
+        seats, winners = [], []
+        for k, seat in enumerate(weakest.tolist()):  # in id order: a win uses up a free slot
+            for c, bid in zip(ranked[k].tolist(), ranked_score[k].tolist(), strict=True):
+                if c >= 0 and free[c] > 0:
+                    if bid > held[seat]:
+                        seats.append(rows[seat])
+                        winners.append(c)
+                        free[c] -= 1
+                    break
+        if seats:
+            model.replace_members(np.array(seats), np.array(winners), t)
 
     def graduated(self, model):
         return False  # contract penalties apply from the first breach

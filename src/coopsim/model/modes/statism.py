@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coopsim.model.modes.base import Enforcement, GovernanceMode, Proposal
+from coopsim.model.formation import Shortlist, Terms, rank
+from coopsim.model.modes.base import Enforcement, GovernanceMode
 
 
 class Statism(GovernanceMode):
@@ -22,20 +23,20 @@ class Statism(GovernanceMode):
     def initiators(self, model, eligible):
         return eligible[model.orgs.is_government[eligible]]
 
-    def propose(self, model, lead, size):
-        cands = self.candidates(model, lead)
-        if len(cands) < size - 1:
-            return None
-        gain = self.complementarity(model, np.array([lead]), cands)
-        tie = model.streams.formation.random(len(cands))
-        chosen = cands[np.lexsort((tie, -gain))[: size - 1]]
-        members = np.concatenate(([lead], chosen))
-        share = model.config.partnerships.commitment
-        return Proposal(
-            members=members,
-            objective=self.national_objective(model.orgs.goals[lead]),
-            commitment=np.full(len(members), share),
-            negotiating_pairs=len(members) - 1,
+    fills_every_seat = True
+
+    def shortlist(self, model, leads):
+        """Partners assigned by what the agency lacks: complementarity, random tie-break."""
+        cands = self.candidates(model, leads)
+        gain = self.complementarity(model, leads, cands)
+        tie = model.streams.formation.random(cands.shape)
+        return Shortlist(rank(cands, gain, tie), (cands >= 0).sum(axis=1))
+
+    def terms(self, model, drafts):
+        return Terms(
+            objective=self.national_objective(model.orgs.goals[drafts.leads]),
+            commitment=np.full(len(drafts.members), model.config.partnerships.commitment),
+            negotiating_pairs=drafts.sizes - 1,
             rounds=1,
         )
 

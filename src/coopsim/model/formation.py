@@ -1,0 +1,236 @@
+"""Partnership formation drafted for every proposer at once.
+
+Each step all proposals are drawn up together from the same state: the shared candidate search
+and the mode's ranking run as array operations over a (proposers × candidates) matrix. Then, in
+the proposers' random order, each proposal fills its seats with its best-ranked candidates that
+still have a free membership slot — the only Python loop, over small integer lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from coopsim.model.production import ces
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+
+NOBODY = -1  # pads a row of candidates
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """Each proposer's acceptable candidates, best first (``NOBODY`` pads the rows)."""
+
+    ranked: np.ndarray  # (proposers, width) organisation ids
+    considered: np.ndarray  # (proposers,) candidates evaluated (bids, for negotiation effort)
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """The partnerships to found, members flattened and grouped, lead first in each group."""
+
+    leads: np.ndarray  # (F,)
+    members: np.ndarray  # (M,)
+    group: np.ndarray  # (M,) index 0..F-1 of each member's partnership
+    considered: np.ndarray  # (F,)
+
+    def __len__(self) -> int:
+        return len(self.leads)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.bincount(self.group, minlength=len(self.leads))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the mode settles for each drafted partnership."""
+
+    objective: np.ndarray  # (F, 4) goal weights, each row summing to 1
+    commitment: np.ndarray  # (M,) share of each member's endowment
+    negotiating_pairs: np.ndarray  # (F,)
+    rounds: int
+
+
+def free_slots(model: CoopModel) -> np.ndarray:
+    """Membership slots each organisation can still fill now (0 if it is not eligible)."""
+    limit = model.config.partnerships.max_memberships
+    return np.where(model.eligible_mask(), limit - model.orgs.memberships, 0)
+
+
+def fill_seats(
+    leads: np.ndarray,
+    shortlist: Shortlist,
+    seats: np.ndarray,
+    fewest: np.ndarray,
+    free: np.ndarray,
+) -> Drafts:
+    """Found proposals in order: each takes up to ``seats`` of its ranked candidates still free
+    and goes ahead with at least ``fewest``; ``free`` (slots per organisation) is used up."""
+    chosen_leads, members, group, considered = [], [], [], []
+    for p, (lead, ranked) in enumerate(zip(leads.tolist(), shortlist.ranked.tolist(), strict=True)):
+        if free[lead] <= 0:
+            continue  # recruited meanwhile
+        want = int(seats[p])
+        pick = []
+        for c in ranked:
+            if c >= 0 and free[c] > 0:
+                pick.append(c)
+                if len(pick) == want:
+                    break
+        if len(pick) < fewest[p]:
+            continue
+        free[lead] -= 1
+        free[pick] -= 1
+        g = len(chosen_leads)
+        chosen_leads.append(lead)
+        members.extend((lead, *pick))
+        group.extend([g] * (len(pick) + 1))
+        considered.append(int(shortlist.considered[p]))
+    as_int = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+    return Drafts(as_int(chosen_leads), as_int(members), as_int(group), as_int(considered))
+
+
+def candidates(
+    model: CoopModel,
+    leads: np.ndarray,
+    allowed: np.ndarray | None = None,
+    exclude: np.ndarray | None = None,
+) -> np.ndarray:
+    """The shared candidate search for every lead at once: (leads, M) ids, ``NOBODY``-padded.
+
+    Eligible organisations other than the lead (and within ``allowed``, a mask, when given; never
+    the pairs ``lead_position * n + organisation`` listed in the sorted ``exclude``): M of the
+    lead's eligible acquaintances at random if it has that many, else all of them followed by
+    eligible organisations drawn at random, up to M = ``partnerships.candidates``.
+    """
+    want = model.config.partnerships.candidates
+    rng = model.streams.formation
+    n, p = model.orgs.n, len(leads)
+    ok = model.eligible_mask()
+    if allowed is not None:
+        ok &= allowed
+    out = np.full((p, want), NOBODY, dtype=np.int64)
+    if p == 0:
+        return out
+
+    def barred(owner: np.ndarray, org: np.ndarray) -> np.ndarray:
+        bar = org == leads[owner]
+        if exclude is not None and len(exclude):
+            key = owner * n + org
+            at = np.minimum(np.searchsorted(exclude, key), len(exclude) - 1)
+            bar |= exclude[at] == key
+        return bar
+
+    # Acquaintances: a random M of the eligible ones (random keys, sorted within each lead).
+    net = model.network
+    lo, hi = net.indptr[leads], net.indptr[leads + 1]
+    owner = np.repeat(np.arange(p), hi - lo)
+    entry = net.indices[ranges(lo, hi)]
+    keep = ok[entry] & ~barred(owner, entry)
+    owner, entry = owner[keep], entry[keep]
+    order = np.lexsort((rng.random(len(entry)), owner))
+    owner, entry = owner[order], entry[order]
+    rank = _rank_within(owner)
+    take = rank < want
+    out[owner[take], rank[take]] = entry[take]
+    known = np.bincount(owner[take], minlength=p)
+
+    # Too few acquaintances: top up with eligible organisations drawn at random.
+    short = np.flatnonzero(known < want)
+    pool = np.flatnonzero(ok)
+    if not len(short) or not len(pool):
+        return out
+    if len(pool) <= 8 * want:  # a small pool: a random order of all of it
+        draws = pool[np.argsort(rng.random((len(short), len(pool))), axis=1)]
+    else:  # first distinct draws with replacement: a sample without replacement
+        draws = pool[rng.integers(len(pool), size=(len(short), 3 * want))]
+    width = draws.shape[1]
+    row = np.repeat(np.arange(len(short)), width)
+    org = draws.ravel()
+    owner = short[row]
+    bad = barred(owner, org) | np.any(out[owner] == org[:, None], axis=1)
+    pos = np.tile(np.arange(width), len(short))
+    first = np.lexsort((pos, org, row))
+    dup = np.zeros(len(org), dtype=bool)
+    same = (row[first][1:] == row[first][:-1]) & (org[first][1:] == org[first][:-1])
+    dup[first[1:][same]] = True
+    keep = ~bad & ~dup
+    row, org = row[keep], org[keep]  # still in draw order within each row
+    rank = _rank_within(row)
+    slot = known[short[row]] + rank
+    fits = slot < want
+    out[short[row[fits]], slot[fits]] = org[fits]
+    return out
+
+
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges ``lo[i]:hi[i]``."""
+    counts = hi - lo
+    return np.arange(counts.sum()) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+
+
+def run_starts(groups: np.ndarray) -> np.ndarray:
+    """Where each run of equal, adjacent group ids begins."""
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """Position of each entry within its run of equal, adjacent group ids."""
+    starts = run_starts(groups)
+    lengths = np.diff(np.append(starts, len(groups)))
+    return np.arange(len(groups)) - np.repeat(starts, lengths)
+
+
+def occurrence(values: np.ndarray) -> np.ndarray:
+    """How many earlier entries of ``values`` equal each entry (0 for a first occurrence)."""
+    order = np.argsort(values, kind="stable")
+    seen = np.empty(len(values), dtype=np.int64)
+    seen[order] = _rank_within(values[order])
+    return seen
+
+
+def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, keep=None):
+    """Candidates re-ordered best score first (then ``tie``, smaller first); those not kept, and
+    pads, become ``NOBODY``."""
+    valid = cands >= 0 if keep is None else (cands >= 0) & keep
+    key = np.where(valid, -score, np.inf)
+    order = np.argsort(key, axis=1, kind="stable") if tie is None else np.lexsort((tie, key))
+    ranked = np.take_along_axis(cands, order, axis=1)
+    ranked[~np.take_along_axis(valid, order, axis=1)] = NOBODY
+    return ranked
+
+
+def output_of(model: CoopModel, resources: np.ndarray) -> np.ndarray:
+    """F(x) of §7.3: the CES of pooled resources without productivity or scaling."""
+    p = model.config.production
+    k = resources.shape[-1]
+    return ces(resources, np.ones(k), p.substitution, p.returns_to_scale, k)
+
+
+def complementarity(model: CoopModel, leads: np.ndarray, cands: np.ndarray) -> np.ndarray:
+    """What each candidate would add to its lead's resources: F(x_lead + x_j) − F(x_lead)."""
+    avail = model.orgs.available
+    own = avail[leads]
+    together = own[:, None, :] + avail[np.maximum(cands, 0)]
+    return output_of(model, together) - output_of(model, own)[:, None]
+
+
+def gain_from_lead(model: CoopModel, leads: np.ndarray, cands: np.ndarray) -> np.ndarray:
+    """What each lead's resources would add to each candidate's: F(x_j + x_lead) − F(x_j)."""
+    avail = model.orgs.available
+    own = avail[np.maximum(cands, 0)]
+    return output_of(model, own + avail[leads][:, None, :]) - output_of(model, own)
+
+
+def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.ndarray:
+    """The largest value over each row's real candidates (at least ``floor``), as a column."""
+    return np.maximum(np.where(cands >= 0, values, -np.inf).max(axis=1, initial=floor), floor)[
+        :, None
+    ]
