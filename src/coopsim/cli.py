@@ -169,6 +169,15 @@ def _load(path: str, overrides: Sequence[Any] = ()) -> Any:
     return scenario
 
 
+def _load_sweep(path: str, overrides: Sequence[Any] = ()) -> Any:
+    from coopsim.scenario import load_sweep, sweep_warnings
+
+    sweep = load_sweep(path, overrides)
+    for warning in sweep_warnings(sweep):
+        _err(f"{path}: warning: {warning}")
+    return sweep
+
+
 def _report(path: Path, scenario: Any, enabled: bool) -> tuple[bool, Path | None]:
     """Figures and report for ``path`` if wanted and available.
 
@@ -418,16 +427,15 @@ def validate(
         list[str], typer.Argument(help="Scenario (or sweep) files.", metavar="FILE.yaml...")
     ],
 ) -> None:
-    """Check scenario files (and, once sweeps exist, sweep files); exit 0 when all are valid."""
-    from coopsim.scenario import ScenarioError
+    """Check scenario and sweep files; exit 0 when all are valid."""
+    from coopsim.scenario import ScenarioError, is_sweep_file
 
     invalid = unsupported = 0
     for name in files:
         try:
             with _guard_validate():
-                if _looks_like_sweep(name):
-                    module = _optional_module("coopsim.scenario.sweep", "checking sweep files")
-                    module.load_sweep(name)
+                if is_sweep_file(name):
+                    _load_sweep(name)
                     typer.echo(f"{name}: ok (sweep)")
                     continue
                 loaded = _load(name)
@@ -462,20 +470,19 @@ def _guard_validate() -> Iterator[None]:
             raise
 
 
-def _looks_like_sweep(name: str) -> bool:
-    from coopsim.scenario.yamlsafe import YamlRefused, parse_yaml, read_source
-
-    try:
-        data, _ = parse_yaml(read_source(name), name)
-    except YamlRefused:
-        return False
-    return isinstance(data, dict) and "sweep" in data
-
-
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files (derived from the code)."""
+def schema(
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="The schema of sweep files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of scenario files, or of sweep files (derived from the code)."""
     with _guard():
+        if sweep:
+            from coopsim.scenario import sweep_json_schema
+
+            typer.echo(json.dumps(sweep_json_schema(), indent=2, ensure_ascii=False))
+            return
         from coopsim.scenario.schema import json_schema_text
 
         typer.echo(json_schema_text())
@@ -667,34 +674,41 @@ def sweep(
     ] = None,
     set_: SetOpt = None,
 ) -> None:
-    """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory."""
+    """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory.
+
+    Ctrl-C keeps the finished runs and prints the command that resumes the sweep.
+    """
     with _guard():
         if sweep_file is None and resume is None:
             raise BadInput("sweep needs a SWEEP.yaml file (or --resume DIR)")
         if resume is not None and not Path(resume).is_dir():
             raise BadInput(f"--resume {resume}: no such directory")
         module = _optional_module("coopsim.experiments", "parameter sweeps")
+        if executor is not None:
+            from coopsim.experiments.executors import executor_kind
+
+            try:
+                executor_kind(executor)
+            except ValueError as exc:
+                raise BadInput(f"--executor: {exc}") from None
+        overrides = _overrides(set_)
+        spec = None
+        if sweep_file is not None:  # loaded here to show its warnings
+            spec = _load_sweep(sweep_file, overrides)
         options: dict[str, Any] = {
             "workers": workers,
             "scheduler": scheduler,
             "out": out,
             "resume": resume,
             "command": _command(),
-            "overrides": [_overrides_one(text) for text in set_ or ()],
         }
         if executor is not None:
             options["executor"] = executor
         try:
-            path = module.run_sweep(sweep_file, **options)
+            path = module.run_sweep(spec, **options)
         except module.ExecutorUnavailable as exc:
             raise Unavailable(str(exc)) from None
         typer.echo(str(path))
-
-
-def _overrides_one(text: str) -> Any:
-    from coopsim.scenario import parse_override
-
-    return parse_override(text)
 
 
 def _version(value: bool) -> None:

@@ -432,3 +432,73 @@ def test_demo_compares_the_baseline(tmp_path, monkeypatch, capsys):
     meta = json.loads((path / "metadata.json").read_text())
     assert meta["modes"] == ["statism", "pluralism", "corporatism", "governance"]
     assert meta["status"] == "complete" and meta["command"].startswith("coopsim compare ")
+
+
+# --------------------------------------------------------------------------------------------------
+# Sweeps
+
+SWEEP = """\
+base: s.yaml
+sweep:
+  design: grid
+  samples: 5
+  parameters:
+    governance.mode: [statism, governance]
+  outputs: [mean_trust]
+"""
+UNUSED_SAMPLES = "sweep.yaml: warning: sweep.samples: a grid's size is the product of its values"
+
+
+@pytest.fixture
+def sweep_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(SMALL)
+    (tmp_path / "sweep.yaml").write_text(SWEEP)
+    return tmp_path
+
+
+def test_sweep_and_validate_show_the_sweep_files_warnings(sweep_dir, runner):
+    result = runner.invoke(app, ["sweep", "sweep.yaml", "--workers", "1", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert (sweep_dir / result.stdout.strip()).parent == sweep_dir / "out"
+    assert UNUSED_SAMPLES in result.stderr
+    result = runner.invoke(app, ["validate", "sweep.yaml"])
+    assert result.exit_code == 0 and result.stdout == "sweep.yaml: ok (sweep)\n"
+    assert UNUSED_SAMPLES in result.stderr
+
+
+def test_sweep_with_an_unknown_executor_is_a_usage_error(sweep_dir, runner):
+    result = runner.invoke(app, ["sweep", "sweep.yaml", "--executor", "threads", "--out", "out"])
+    assert result.exit_code == 2
+    assert "coopsim: --executor: unknown executor 'threads'" in result.stderr
+    assert not (sweep_dir / "out").exists()  # refused before anything is written
+
+
+def test_sweep_on_an_executor_this_installation_lacks_exits_1(sweep_dir, monkeypatch, runner):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    result = runner.invoke(app, ["sweep", "sweep.yaml", "--executor", "dask", "--out", "out"])
+    assert result.exit_code == 1
+    assert 'coopsim: Dask is not installed: pip install "coopsim[dask]"' in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_an_interrupted_sweep_says_how_to_resume(sweep_dir, monkeypatch, runner):
+    from coopsim.experiments import SweepInterrupted
+
+    kept = sweep_dir / "sweeps" / "kept"
+
+    def interrupted(spec, **options):
+        raise SweepInterrupted(kept, 1, 2)
+
+    monkeypatch.setattr("coopsim.experiments.run_sweep", interrupted)
+    result = runner.invoke(app, ["sweep", "sweep.yaml"])
+    assert result.exit_code == 1
+    assert result.stdout.strip() == str(kept)
+    assert f"resume with: coopsim sweep {kept / 'sweep.yaml'} --resume {kept}" in result.stderr
+
+
+def test_schema_of_sweep_files(runner):
+    result = runner.invoke(app, ["schema", "--sweep"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["sweep"] and "parameters" in json.dumps(schema)

@@ -237,6 +237,15 @@ def test_random_text_is_refused_cleanly(text):
         assert all(p.render().startswith("fuzz.yaml") for p in exc.problems)
 
 
+def test_the_scenario_package_offers_the_sweep_loader():
+    import coopsim.scenario
+    import coopsim.scenario.sweep
+
+    for name in ("Sweep", "load_sweep", "parse_sweep", "sweep_from_dict", "sweep_warnings"):
+        assert getattr(coopsim.scenario, name) is getattr(coopsim.scenario.sweep, name)
+    assert name in coopsim.scenario.__all__
+
+
 def test_json_schema_of_sweep_files():
     from coopsim.scenario.sweep import sweep_json_schema
 

@@ -31,6 +31,7 @@ __all__ = [
     "InlineExecutor",
     "ProcessExecutor",
     "WorkerLost",
+    "executor_kind",
     "make_executor",
 ]
 
@@ -67,11 +68,7 @@ def make_executor(
     A ``scheduler`` address means Dask whatever ``executor`` says; ``local`` is an alias of
     ``processes``.
     """
-    kind = (executor or "processes").lower()
-    if kind in ("local", "process", "pool"):
-        kind = "processes"
-    if kind not in ("processes", "dask"):
-        raise ValueError(f"unknown executor {executor!r}: choose 'processes' or 'dask'")
+    kind = executor_kind(executor)
     if scheduler:  # an existing cluster is always Dask
         kind = "dask"
     count = workers or os.cpu_count() or 1
@@ -79,6 +76,16 @@ def make_executor(
         return DaskExecutor(count, scheduler)
     count = max(1, min(count, runs))
     return InlineExecutor() if count == 1 else ProcessExecutor(count)
+
+
+def executor_kind(executor: str | None) -> str:
+    """``processes`` or ``dask`` for an executor's name (None: processes); ValueError if unknown."""
+    kind = (executor or "processes").lower()
+    if kind in ("local", "process", "pool"):
+        kind = "processes"
+    if kind not in ("processes", "dask"):
+        raise ValueError(f"unknown executor {executor!r}: choose 'processes' or 'dask'")
+    return kind
 
 
 class InlineExecutor:
