@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -260,27 +260,42 @@ def sobol_indices(
     spec, names, results = _context(sweep_dir, outputs)
     _require(spec, "sobol")
     problem = salib_problem(spec)
+    return _per_parameter(
+        spec,
+        results,
+        names,
+        ("S1", "S1_conf", "ST", "ST_conf"),
+        lambda y: _quiet(
+            sobol.analyze,
+            problem,
+            y,
+            calc_second_order=spec.second_order,
+            num_resamples=resamples,
+            conf_level=level,
+            seed=spec.seed,
+        ),
+    )
+
+
+def _per_parameter(
+    spec: Sweep,
+    results: pd.DataFrame,
+    names: Sequence[str],
+    keys: Sequence[str],
+    analyze: Callable[[np.ndarray], Any],
+) -> pd.DataFrame:
+    """One row per output and parameter with the ``keys`` of ``analyze(point means)``; NaN
+    where an output's point means cannot be analysed (``note`` says why)."""
     rows = []
     for name in names:
         y, note = _point_means(spec, results, name)
-        if note:
-            si = dict.fromkeys(("S1", "S1_conf", "ST", "ST_conf"), [math.nan] * len(spec.names))
-        else:
-            si = _quiet(
-                sobol.analyze,
-                problem,
-                y,
-                calc_second_order=spec.second_order,
-                num_resamples=resamples,
-                conf_level=level,
-                seed=spec.seed,
-            )
+        si = dict.fromkeys(keys, [math.nan] * len(spec.names)) if note else analyze(y)
         for j, parameter in enumerate(spec.names):
             rows.append(
                 {
                     "output": name,
                     "parameter": parameter,
-                    **{k: float(si[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
+                    **{k: float(np.asarray(si[k])[j]) for k in keys},
                     "note": note,
                 }
             )
@@ -350,33 +365,22 @@ def morris_indices(
     design = load_design(sweep_dir).drop_duplicates("point").sort_values("point")
     x = design[[UNIT_PREFIX + p for p in spec.names]].to_numpy(dtype=float)
     problem = salib_problem(spec)
-    rows = []
-    for name in names:
-        y, note = _point_means(spec, results, name)
-        keys = ("mu", "mu_star", "mu_star_conf", "sigma")
-        if note:
-            si = dict.fromkeys(keys, [math.nan] * len(spec.names))
-        else:
-            si = _quiet(
-                morris.analyze,
-                problem,
-                x,
-                y,
-                num_resamples=resamples,
-                conf_level=level,
-                num_levels=spec.levels,
-                seed=spec.seed,
-            )
-        for j, parameter in enumerate(spec.names):
-            rows.append(
-                {
-                    "output": name,
-                    "parameter": parameter,
-                    **{k: float(np.asarray(si[k])[j]) for k in keys},
-                    "note": note,
-                }
-            )
-    return pd.DataFrame(rows)
+    return _per_parameter(
+        spec,
+        results,
+        names,
+        ("mu", "mu_star", "mu_star_conf", "sigma"),
+        lambda y: _quiet(
+            morris.analyze,
+            problem,
+            x,
+            y,
+            num_resamples=resamples,
+            conf_level=level,
+            num_levels=spec.levels,
+            seed=spec.seed,
+        ),
+    )
 
 
 def _require(spec: Sweep, design: str) -> None:
