@@ -20,6 +20,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
+from coopsim.model.partnerships import CAUSES
+from coopsim.model.sectors import SECTORS
 from coopsim.report.load import Event
 from coopsim.report.style import (
     CAUSE_COLOURS,
@@ -72,18 +74,8 @@ HEADLINE_INDICATORS = (
     "shock_depth",
     "shock_recovery_steps",
 )
-SECTOR_ORDER = ("government", "business", "civil_society", "community")
-CAUSE_ORDER = (
-    "low_trust",
-    "goal_conflict",
-    "free_riding",
-    "outside_option",
-    "lead_exit",
-    "too_few_members",
-    "shock",
-    "enforcement_lapse",
-    "replaced",
-)
+SECTOR_ORDER = SECTORS
+CAUSE_ORDER = tuple(c for c in CAUSES if c not in ("", "completed"))  # dissolution causes
 LEVEL = 0.95
 SHOCK_COLOUR = "#F0E442"  # Okabe–Ito yellow: apart from the grey of confidence bands
 # What a missing value means, for the indicators where it means something.
