@@ -19,7 +19,12 @@ from typing import Annotated, Any, Literal, get_type_hints
 import pydantic
 from annotated_types import Interval
 
-from coopsim.model.config import MAX_STEPS, ModelConfig, doc
+from coopsim.model.config import (
+    MAX_STEPS,
+    ModelConfig,
+    _describe,  # fields' doc and unit into the JSON Schema
+    doc,
+)
 
 __all__ = [
     "MAX_DESCRIPTION",
@@ -41,15 +46,6 @@ SECTIONS: tuple[str, ...] = tuple(f.name for f in fields(ModelConfig))
 
 Slug = Annotated[str, pydantic.StringConstraints(pattern=NAME_PATTERN)]
 FigureFormat = Literal["png", "svg", "pdf"]
-
-
-def _describe(schema: dict[str, Any], cls: type) -> None:
-    """Copy each field's ``doc`` and ``unit`` metadata into the JSON Schema (as config.py does)."""
-    props = schema.get("properties", {})
-    for f in fields(cls):
-        if f.name in props and "doc" in f.metadata:
-            unit = f.metadata.get("unit")
-            props[f.name]["description"] = f.metadata["doc"] + (f" [{unit}]" if unit else "")
 
 
 _CONFIG: pydantic.ConfigDict = {"extra": "forbid", "json_schema_extra": _describe}
