@@ -15,8 +15,8 @@ from coopsim.model.formation import (
     fill_seats,
     free_slots,
     occurrence,
-    rank,
     ranges,
+    rank,
 )
 
 

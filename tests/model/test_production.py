@@ -179,3 +179,18 @@ def test_output_is_finite_non_negative_and_monotone_in_each_input(x, w, rho, nu,
         after = ces(more, w, rho, nu, scale=1.6)
     assert np.isfinite(before) and before >= 0.0
     assert np.isfinite(after) and after >= before * (1 - 1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    hnp.arrays(float, (5, K), elements=st.floats(1e-6, 1e6)),
+    st.sampled_from([-10.0, -2.0, -0.5, 0.3, 1.0]),
+    st.floats(0.5, 1.5),
+)
+def test_the_fast_path_for_positive_inputs_agrees_with_the_general_one(x, rho, nu):
+    # a fifth kind with zero weight sends the same inputs down the general path
+    padded = np.concatenate((x, np.zeros((len(x), 1))), axis=1)
+    with _strict():
+        fast = ces(x, EQUAL, rho, nu, scale=1.5)
+        general = ces(padded, np.append(EQUAL, 0.0), rho, nu, scale=1.5)
+    np.testing.assert_allclose(fast, general, rtol=1e-12)

@@ -216,17 +216,22 @@ def output_of(model: CoopModel, resources: np.ndarray) -> np.ndarray:
 
 def complementarity(model: CoopModel, leads: np.ndarray, cands: np.ndarray) -> np.ndarray:
     """What each candidate would add to its lead's resources: F(x_lead + x_j) − F(x_lead)."""
+    own, together = _pooling(model, leads, cands)
+    return together - output_of(model, own)[:, None]
+
+
+def pooled_gains(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
+    """Complementarity, and what each lead's resources would add to each candidate's own,
+    F(x_j + x_lead) − F(x_j), from one evaluation of the pooled output."""
+    own, together = _pooling(model, leads, cands)
+    theirs = model.orgs.available[np.maximum(cands, 0)]
+    return together - output_of(model, own)[:, None], together - output_of(model, theirs)
+
+
+def _pooling(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
     avail = model.orgs.available
     own = avail[leads]
-    together = own[:, None, :] + avail[np.maximum(cands, 0)]
-    return output_of(model, together) - output_of(model, own)[:, None]
-
-
-def gain_from_lead(model: CoopModel, leads: np.ndarray, cands: np.ndarray) -> np.ndarray:
-    """What each lead's resources would add to each candidate's: F(x_j + x_lead) − F(x_j)."""
-    avail = model.orgs.available
-    own = avail[np.maximum(cands, 0)]
-    return output_of(model, own + avail[leads][:, None, :]) - output_of(model, own)
+    return own, output_of(model, own[:, None, :] + avail[np.maximum(cands, 0)])
 
 
 def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.config import ModelConfig, constraint_problems
-from coopsim.model.formation import Drafts, Terms, occurrence
+from coopsim.model.formation import Drafts, Terms, occurrence, run_starts
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
     gini,
@@ -382,7 +382,10 @@ class CoopModel(mesa.Model):
         cfg = self.config
         orgs, mem, table, rel = self.orgs, self.members, self.partnerships_table, self.relationships
         org = mem.organisation[rows]
-        ids, pid = np.unique(mem.partnership[rows], return_inverse=True)  # local partnership index
+        part = mem.partnership[rows]  # grouped: local partnership index by runs
+        starts = run_starts(part)
+        ids = part[starts]
+        pid = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(part))))
         n_p = len(ids)
         slot = mem.slot[rows]
 

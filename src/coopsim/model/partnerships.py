@@ -129,7 +129,10 @@ class MemberTable(_Table):
     def live(self) -> np.ndarray:
         """Active member rows, grouped by partnership (stable order)."""
         rows = np.flatnonzero(self.view("active"))
-        return rows[np.argsort(self.partnership[rows], kind="stable")]
+        part = self.partnership[rows]
+        if len(part) > 1 and np.any(part[1:] < part[:-1]):  # joiners after founding come last
+            rows = rows[np.argsort(part, kind="stable")]
+        return rows
 
     def compact(self) -> None:
         """Drop rows of members who have left (their history is kept in the partnership table)."""

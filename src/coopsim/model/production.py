@@ -31,6 +31,13 @@ def ces(
     a = np.asarray(weights, dtype=float)
     a = a / a.sum()
     used = a > 0
+    if abs(rho) >= _RHO_EPS and x.size and used.all() and x.min() > 0:  # the common case, fast
+        log_x = np.log(x)
+        log_top = log_x.max(axis=-1)
+        terms = np.log(a) + rho * (log_x - log_top[..., None])
+        peak = terms.max(axis=-1)
+        lse = peak + np.log(np.exp(terms - peak[..., None]).sum(axis=-1))
+        return scale * np.exp(nu * (log_top + np.clip(lse / rho, -745.0, 0.0)))
     present = (x > 0) & used
     top = np.max(np.where(used, x, 0.0), axis=-1)
     safe_top = np.where(top > 0, top, 1.0)

@@ -181,9 +181,9 @@ class GovernanceMode(ABC):
         """What each candidate (row per lead) would add to its lead's resources."""
         return formation.complementarity(model, leads, cands)
 
-    def pair_gain(self, model: CoopModel, leads: np.ndarray, cands: np.ndarray):
-        """What each lead's resources would add to each of its candidates' own."""
-        return formation.gain_from_lead(model, leads, cands)
+    def pooled_gains(self, model: CoopModel, leads: np.ndarray, cands: np.ndarray):
+        """(complementarity, what each lead's resources would add to each candidate's own)."""
+        return formation.pooled_gains(model, leads, cands)
 
     def detect(self, model: CoopModel, rnd: Round, intensity: float | np.ndarray):
         """Rows monitored this step, and those caught short."""

@@ -36,12 +36,11 @@ class Governance(GovernanceMode):
         them = np.maximum(cands, 0)
         lead = np.broadcast_to(leads[:, None], cands.shape)
         fit = alignment(orgs.goals[them], orgs.goals[leads][:, None, :])
-        comp = self.complementarity(model, leads, cands)
+        comp, back = self.pooled_gains(model, leads, cands)
         score = model.trust_between(lead, them) + comp / formation.row_max(comp, cands) + fit
         score = score + rng.gumbel(size=cands.shape) * 0.3
         # Voluntary: a candidate joins with a chance that rises with shared goals, with its
         # trust in the lead and with what the lead's resources add to its own (complementarity).
-        back = self.pair_gain(model, leads, cands)
         appeal = fit + model.trust_between(them, lead) + 0.5 * back / formation.row_max(back, cands)
         willing = rng.random(cands.shape) < 0.5 * (1.0 + np.tanh(3.0 * (appeal - 1.2)))
         return Shortlist(rank(cands, score, keep=willing), (cands >= 0).sum(axis=1))
@@ -80,7 +79,7 @@ class Governance(GovernanceMode):
     def spend(self, model, budget, rnd):
         """Half on capacity building for members, half as seed funding for partnerships."""
         training = np.zeros(model.orgs.n)
-        members = np.unique(rnd.organisation)
-        training[members] = 0.5 * budget / len(members)
+        members = np.bincount(rnd.organisation, minlength=model.orgs.n) > 0
+        training[members] = 0.5 * budget / np.count_nonzero(members)
         seed = np.full(len(rnd.ids), 0.5 * budget / len(rnd.ids))
         return {"seed": seed, "training": training}
