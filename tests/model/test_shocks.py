@@ -237,3 +237,14 @@ def test_a_shock_triggered_by_hand_lasts_its_duration_in_steps(duration):
         model.step()
         hit += bool(model.orgs.capacity.min() < 1.0)
     assert hit == duration
+
+
+def test_an_extra_shock_entry_leaves_the_demand_path_alone():
+    """Demand drifts on its own stream: listing a shock (one that never strikes within the run)
+    changes no demand."""
+    kwargs = {"rng": 5, "environment__demand_volatility": 0.2}
+    plain = CoopModel(**kwargs)
+    listed = CoopModel(**kwargs, shocks=[Shock(kind="budget_cut", rate=0.0)])
+    plain.run_for(30)
+    listed.run_for(30)
+    np.testing.assert_array_equal(plain.timeseries()["demand"], listed.timeseries()["demand"])

@@ -58,6 +58,7 @@ STREAMS = (
     "choice",
     "monitoring",
     "learning",
+    "demand",  # last: adding a stream leaves the others' numbers unchanged
 )
 MODE_CODES = {"statism": 0, "pluralism": 1, "corporatism": 2, "governance": 3}
 
@@ -244,7 +245,7 @@ class CoopModel(mesa.Model):
     def _environment(self, t: int) -> None:
         env = self.config.environment
         fired = self.shocks.fire(t, self.streams.shocks)
-        drift = self.streams.shocks.standard_normal()
+        drift = self.streams.demand.standard_normal()
         self.demand_level += (
             env.demand_reversion * (env.demand * self.orgs.n - self.demand_level)
             + env.demand_volatility * self.demand_level * drift
