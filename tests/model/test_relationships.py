@@ -155,3 +155,9 @@ def test_involving_and_towards_match_brute_force(web, orgs):
     into = [r for r in range(len(web)) if dst[r] in orgs]
     np.testing.assert_array_equal(web.involving(chosen), either)
     np.testing.assert_array_equal(web.towards(chosen), into)
+
+
+def test_each_row_is_labelled_with_its_unordered_pair_of_groups():
+    rel = Relationships(4, Trust(), group=np.array([0, 3, 1, 1]))
+    rows = rel.ensure(np.array([0, 1, 2, 3]), np.array([1, 0, 3, 0]), step=1)
+    np.testing.assert_array_equal(rel.pair[rows], [3, 3, 5, 1])  # 4·min + max

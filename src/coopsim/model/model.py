@@ -136,7 +136,7 @@ class CoopModel(mesa.Model):
         self.network = _acquaintances(
             n, config.population.acquaintance_degree, self.streams.network
         )
-        self.relationships = Relationships(n, config.trust)
+        self.relationships = Relationships(n, config.trust, self.orgs.sector)
         self.partnerships_table = PartnershipTable()
         self.members = MemberTable()
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
@@ -763,11 +763,8 @@ class CoopModel(mesa.Model):
 
     def _sector_trust(self, eff: np.ndarray) -> dict[str, float]:
         """Mean effective trust between each pair of sectors present (either direction)."""
-        present = [s for s in range(len(SECTORS)) if np.any(self.orgs.sector == s)]
-        rel = self.relationships
-        a = self.orgs.sector[rel.view("source")].astype(np.int64)
-        b = self.orgs.sector[rel.view("target")].astype(np.int64)
-        code = np.minimum(a, b) * 4 + np.maximum(a, b)
+        present = np.flatnonzero(np.bincount(self.orgs.sector, minlength=len(SECTORS))).tolist()
+        code = self.relationships.view("pair")
         sums = np.bincount(code, weights=eff, minlength=16)
         counts = np.bincount(code, minlength=16)
         out = {}

@@ -16,11 +16,14 @@ class Relationships:
     """Personal trust P, institutional trust I, lasting damage D and institutionalisation u."""
 
     _FLOAT = ("personal", "institutional", "damage", "institutionalised")
-    _INT = ("source", "target", "cooperations", "defections", "last_met")
+    _INT = ("source", "target", "cooperations", "defections", "last_met", "pair")
 
-    def __init__(self, n: int, params: Trust):
+    def __init__(self, n: int, params: Trust, group: np.ndarray | None = None):
+        """``group`` (e.g. each organisation's sector, 0–3) labels each row with its unordered
+        pair of groups, ``pair = 4·min + max``, kept for reports by group pair."""
         self.n = n
         self.params = params
+        self._group = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group, int)
         self.size = 0
         self._cap = 0
         for name in self._FLOAT:
@@ -73,6 +76,8 @@ class Relationships:
         self.cooperations[rows] = 0
         self.defections[rows] = 0
         self.last_met[rows] = step
+        a, b = self._group[src], self._group[dst]
+        self.pair[rows] = 4 * np.minimum(a, b) + np.maximum(a, b)
         self.size += k
         return rows
 
