@@ -480,6 +480,25 @@ def test_sweep_on_an_executor_this_installation_lacks_exits_1(sweep_dir, monkeyp
     assert result.exit_code == 1
     assert 'coopsim: Dask is not installed: pip install "coopsim[dask]"' in result.stderr
     assert "Traceback" not in result.output
+    assert not (sweep_dir / "out").exists()  # the executor starts before anything is written
+
+
+@pytest.mark.parametrize("executor", [[], ["--executor", "dask"]], ids=["processes", "dask"])
+def test_an_executor_that_cannot_start_leaves_no_sweep_directory(
+    sweep_dir, monkeypatch, runner, executor
+):
+    from coopsim.experiments.executors import ExecutorUnavailable
+
+    def unavailable(*args):
+        raise ExecutorUnavailable("no workers can start here")
+
+    monkeypatch.setattr("coopsim.experiments.runner.make_executor", unavailable)
+    result = runner.invoke(app, ["sweep", "sweep.yaml", "--out", "out", *executor])
+    assert result.exit_code == 1
+    assert "coopsim: no workers can start here\n" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    assert not (sweep_dir / "out").exists()
 
 
 def test_an_interrupted_sweep_says_how_to_resume(sweep_dir, monkeypatch, runner):

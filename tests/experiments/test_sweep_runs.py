@@ -20,6 +20,7 @@ from coopsim.experiments import (
     surface,
 )
 from coopsim.experiments import worker as worker_module
+from coopsim.experiments.executors import ExecutorUnavailable
 from coopsim.scenario import ScenarioError
 
 
@@ -234,6 +235,38 @@ def test_workers_that_never_finish_anything_stop_the_sweep(tmp_path, monkeypatch
     (path,) = tmp_path.iterdir()
     assert not list((path / "results").glob("part-*"))
     assert json.loads((path / "metadata.json").read_text())["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [ExecutorUnavailable("Dask is not installed"), OSError("no scheduler at that address")],
+    ids=["unavailable", "cannot-connect"],
+)
+def test_an_executor_that_cannot_start_leaves_nothing_behind(
+    tmp_path, monkeypatch, tiny_sweep, failure
+):
+    def cannot_start(*args):
+        raise failure
+
+    monkeypatch.setattr("coopsim.experiments.runner.make_executor", cannot_start)
+    with pytest.raises(type(failure), match=str(failure)):
+        run_sweep(tiny_sweep(), out=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_executor_is_closed_when_the_sweep_directory_cannot_be_made(
+    tmp_path, monkeypatch, tiny_sweep
+):
+    from coopsim.io import OutputPathError
+
+    fake = _CrashingExecutor(set())
+    closed = []
+    fake.close = lambda cancel=False: closed.append(cancel)
+    monkeypatch.setattr("coopsim.experiments.runner.make_executor", lambda *a: fake)
+    (tmp_path / "out").write_text("a file, not a directory")
+    with pytest.raises(OutputPathError):
+        run_sweep(tiny_sweep(), out=tmp_path / "out", progress=False)
+    assert closed == [True] and not fake.batches
 
 
 def test_finished_batches_are_gathered_into_parts(tmp_path, tiny_sweep):

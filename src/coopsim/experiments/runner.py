@@ -115,18 +115,31 @@ def run_sweep(
     directory. Raises ``ScenarioError`` for an invalid
     sweep and ``SweepInterrupted`` on Ctrl-C.
     """
+
+    def make(runs: int) -> Any:
+        return make_executor(executor, workers, scheduler, runs)
+
+    runner = None
     if resume is not None:
         store, sweep, design = _reopen(Path(resume), spec_or_path, overrides)
     else:
         if spec_or_path is None:
             raise TypeError("run_sweep needs a sweep (or resume=DIR)")
         sweep = _as_sweep(spec_or_path, overrides)
-        store, design = _create(sweep, out)
+        # The executor starts before anything is written: one that cannot start (Dask not
+        # installed, no scheduler at that address) leaves no sweep directory behind.
+        runner = make(sweep.n_runs)
+        try:
+            store, design = _create(sweep, out)
+        except BaseException:
+            runner.close(cancel=True)
+            raise
     return _execute(
         store,
         sweep,
         design,
-        make=lambda runs: make_executor(executor, workers, scheduler, runs),
+        make=make,
+        runner=runner,
         progress=progress,
         command=command or command_line(),
         flush_seconds=flush_seconds,
@@ -335,7 +348,8 @@ class _Writer:
         self.pending, self.rows = [], 0
 
 
-def _execute(store, sweep, design, *, make, progress, command, flush_seconds) -> Path:
+def _execute(store, sweep, design, *, make, runner=None, progress, command, flush_seconds) -> Path:
+    """Run the design's missing runs on ``runner`` (started by ``make(runs)`` if None)."""
     if not np.array_equal(design["run_id"].to_numpy(), np.arange(len(design))):
         raise ScenarioError([Problem(str(store.design_file), "run_id is not 0..n-1 in order")])
     done = store.done_ids()
@@ -375,11 +389,14 @@ def _execute(store, sweep, design, *, make, progress, command, flush_seconds) ->
         store.write_metadata(meta)
 
     if not len(missing):
+        if runner is not None:
+            runner.close()
         entry.update(status="nothing to do", finished_utc=io.utc_now().isoformat())
         save("complete" if not failed else "complete_with_failures")
         return store.path
 
-    runner = make(len(missing))
+    if runner is None:
+        runner = make(len(missing))
     entry.update(runner.describe())
     save("running")
     interrupted = False
