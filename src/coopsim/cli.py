@@ -135,6 +135,15 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def _is_dir(path: str | Path, label: str) -> bool:
+    """Whether ``path`` is a directory; a path the file system refuses (a name too long for
+    it, ...) is bad input named by ``label``."""
+    try:
+        return Path(path).is_dir()
+    except OSError as exc:
+        raise BadInput(f"{label}: cannot use this path: {exc.strerror or exc}") from None
+
+
 def _command() -> str:
     import shlex
 
@@ -497,7 +506,7 @@ def report(
     """Write figures and a readable report for a run, comparison or sweep directory."""
     with _guard():
         path = Path(directory)
-        if not path.is_dir():
+        if not _is_dir(path, directory):
             raise BadInput(f"{directory}: no such directory")
         if not (path / "metadata.json").exists():
             raise BadInput(f"{directory}: not a coopsim result directory (no metadata.json)")
@@ -681,7 +690,7 @@ def sweep(
     with _guard():
         if sweep_file is None and resume is None:
             raise BadInput("sweep needs a SWEEP.yaml file (or --resume DIR)")
-        if resume is not None and not Path(resume).is_dir():
+        if resume is not None and not _is_dir(resume, f"--resume {resume}"):
             raise BadInput(f"--resume {resume}: no such directory")
         module = _optional_module("coopsim.experiments", "parameter sweeps")
         if executor is not None:

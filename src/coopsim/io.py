@@ -182,11 +182,16 @@ def new_output_dir(
     checked to lie inside ``parent`` (no ``..``, separators or absolute paths get out).
     """
     root = Path(parent)
-    if root.exists() and not root.is_dir():
-        raise OutputPathError(f"{root} exists and is not a directory")
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        if root.exists() and not root.is_dir():
+            raise OutputPathError(f"{root} exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        resolved_root = root.resolve()
+    except OSError as exc:  # a name too long for the file system, no permission, ...
+        raise OutputPathError(
+            f"{root}: cannot create the directory: {exc.strerror or exc}"
+        ) from None
     base = f"{utc_stamp(when)}_{safe_component(name)}_{safe_component(digest, 'run')}"
-    resolved_root = root.resolve()
     for attempt in range(1, 1000):
         candidate = root / (base if attempt == 1 else f"{base}-{attempt}")
         if candidate.resolve().parent != resolved_root:

@@ -27,6 +27,8 @@ population: {government: {count: 3}, business: {count: 5}}
 metrics: {window: 6}
 """
 
+LONG = "a" * 300  # longer than a file name may be (255 bytes on common systems)
+
 # Issue 3's "must show" list: (file name, content or None for a path that cannot be read,
 # the line expected on stderr).
 BAD = {
@@ -70,6 +72,11 @@ BAD = {
     ),
     "unreadable path": ("missing.yaml", None, "missing.yaml: no such file"),
     "directory": ("adir", None, "adir: is a directory, not a file"),
+    "name too long": (
+        LONG + ".yaml",
+        None,
+        f"{LONG}.yaml: cannot read the file: File name too long",
+    ),
     "yaml trap": (
         "bad.yaml",
         "name: a\nshocks:\n  - {at: 3, target: no}\n",
@@ -499,6 +506,28 @@ def test_an_executor_that_cannot_start_leaves_no_sweep_directory(
     assert "Traceback" not in result.output
     assert result.stdout == ""
     assert not (sweep_dir / "out").exists()
+
+
+def test_paths_too_long_for_the_file_system_are_bad_input(sweep_dir, runner):
+    Path("long.yaml").write_text(SWEEP.replace("base: s.yaml", f"base: {LONG}.yaml"))
+    for args in (["validate", "long.yaml"], ["sweep", "long.yaml", "--out", "out"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "long.yaml:1:7: base: cannot read the file: File name too long" in result.stderr
+        assert "Traceback" not in result.output and not result.stdout
+    assert not (sweep_dir / "out").exists()
+    for args, message in (
+        (["sweep", "--resume", LONG], f"coopsim: --resume {LONG}: cannot use this path: "),
+        (["report", LONG], f"coopsim: {LONG}: cannot use this path: "),
+        (
+            ["run", "s.yaml", "--out", LONG],
+            f"coopsim: --out: {LONG}: cannot create the directory: ",
+        ),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert message + "File name too long\n" in result.stderr
+        assert "Traceback" not in result.output and not result.stdout
 
 
 def test_an_interrupted_sweep_says_how_to_resume(sweep_dir, monkeypatch, runner):

@@ -83,6 +83,16 @@ def test_problems_name_file_line_column_and_path(folder):
     assert ":6:32: sweep.parameters.governance.mode.1: must be one of" in problem
 
 
+def test_a_base_path_too_long_for_the_file_system_is_a_problem_in_place(folder):
+    long = "b" * 300 + ".yaml"  # longer than a file name may be (255 bytes on common systems)
+    (problem,) = _problems(GOOD.replace("base.yaml", long), folder)
+    assert problem.startswith(
+        f"{folder / 's.yaml'}:1:7: base: cannot read the file: File name too long (got 'bbb"
+    )
+    with pytest.raises(ScenarioError, match="base: cannot read the file: File name too long"):
+        sweep_from_dict({**yaml.safe_load(GOOD), "base": long}, base_dir=folder)
+
+
 def test_every_problem_is_reported_at_once(folder):
     text = GOOD.replace("  replicates: 2\n", "  replicates: 0\n  samples: x\n").replace(
         "governance.mode", "governance.moed"

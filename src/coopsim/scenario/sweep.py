@@ -501,7 +501,11 @@ def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
         o if isinstance(o, Override) else parse_override(o) for o in overrides
     ]
     if base is not None:
-        path = _find_base(base, base_dir)
+        try:
+            path = _find_base(base, base_dir)
+        except OSError as exc:  # e.g. a name too long for the file system
+            problems.add(("base",), f"cannot read the file: {exc.strerror or exc}", base)
+            return None
         if path is None:
             tried = [str(base_dir / base)] if base_dir else []
             tried.append(str(Path.cwd() / base))
@@ -555,9 +559,20 @@ def _set_overrides(changes: Any, problems: _Problems) -> list[Override]:
 
 
 def _find_base(base: str, base_dir: Path | None) -> Path | None:
+    """The first candidate that is a file, else None; OSError if none is and one could not be
+    looked at (a name too long, a folder that cannot be searched)."""
     candidates = [base_dir / base] if base_dir is not None else []
     candidates.append(Path(base))
-    return next((c for c in candidates if c.is_file()), None)
+    error: OSError | None = None
+    for candidate in candidates:
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return None
 
 
 def _split(dotted: str) -> tuple[str | int, ...]:
