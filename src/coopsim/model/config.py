@@ -535,13 +535,22 @@ def _bounds(hint: Any, value: float) -> list[str]:
 
 
 def _limits(hint: Any) -> tuple[Any, Any]:
-    """The ``ge`` and ``le`` bounds of a field's type (in ``Annotated``, perhaps optional)."""
+    """The ``ge`` and ``le`` bounds of a field's type (in ``Annotated``, perhaps optional).
+
+    A float field's bounds are floats: ``Annotated[float, Ge(0)]`` (pydantic's own
+    ``NonNegativeFloat``) and ``Annotated[float, Ge(0.0)]`` compare equal, so ``typing`` caches
+    them as one object and the bound's own type depends on which module was imported first.
+    """
     if get_origin(hint) in (Union, UnionType):
         hint = next((h for h in get_args(hint) if get_origin(h) is Annotated), hint)
+    if get_origin(hint) is not Annotated:
+        return None, None
     low = high = None
-    for meta in get_args(hint)[1:] if get_origin(hint) is Annotated else ():
+    for meta in get_args(hint)[1:]:
         low = getattr(meta, "ge", low)
         high = getattr(meta, "le", high)
+    if get_args(hint)[0] is float:
+        low, high = (None if b is None else float(b) for b in (low, high))
     return low, high
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, get_type_hints
 
 import pydantic
 from annotated_types import Interval
+from pydantic.json_schema import GenerateJsonSchema
 
 from coopsim.model.config import (
     MAX_STEPS,
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_SEED",
     "NAME_PATTERN",
     "SECTIONS",
+    "JsonSchemaGenerator",
     "Output",
     "Scenario",
     "json_schema",
@@ -167,9 +169,27 @@ def scenario_to_dict(scenario: Any) -> dict[str, Any]:
     return scenario_adapter().dump_python(scenario, mode="json")
 
 
+class JsonSchemaGenerator(GenerateJsonSchema):
+    """Pydantic's JSON Schema, with a float field's bounds always written as floats.
+
+    ``Annotated[float, Ge(0)]`` (pydantic's own ``NonNegativeFloat``) and
+    ``Annotated[float, Ge(0.0)]`` compare equal, so ``typing`` caches them as one object: without
+    this, ``"minimum"`` would be ``0`` or ``0.0`` depending on which module was imported first.
+    """
+
+    BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+    def float_schema(self, schema: Any) -> dict[str, Any]:
+        out = super().float_schema(schema)
+        for key in self.BOUNDS:
+            if type(out.get(key)) is int:
+                out[key] = float(out[key])
+        return out
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, derived from the code."""
-    schema = scenario_adapter().json_schema()
+    schema = scenario_adapter().json_schema(schema_generator=JsonSchemaGenerator)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         **schema,

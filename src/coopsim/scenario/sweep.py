@@ -71,7 +71,12 @@ from coopsim.scenario.loader import (
     translate_errors,
     unknown_key_message,
 )
-from coopsim.scenario.schema import MAX_SEED, NAME_PATTERN, scenario_to_dict
+from coopsim.scenario.schema import (
+    MAX_SEED,
+    NAME_PATTERN,
+    JsonSchemaGenerator,
+    scenario_to_dict,
+)
 
 __all__ = [
     "DESIGNS",
@@ -170,7 +175,7 @@ def sweep_json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://coopsim.invalid/schema/sweep.json",
-        **_file_adapter().json_schema(),
+        **_file_adapter().json_schema(schema_generator=JsonSchemaGenerator),
     }
 
 
