@@ -4,8 +4,7 @@
 
 Each diagnostic changes one parameter (by its dotted path) or one rule of a mode, on the same
 seeds, and reports the paired effect. Rules are changed by setting an attribute of the mode class
-in this process only (``Pluralism.contract_term``, a mode's ``benefit_weights``), never by editing
-the model. Writes
+in this process only (a mode's ``benefit_weights``), never by editing the model. Writes
 ``diagnostics.md`` to ``--out`` (default ``runs/patterns``). About two minutes at 10 seeds.
 """
 
@@ -95,8 +94,10 @@ def main(argv=None) -> int:
     for m in ("statism", "governance", "pluralism"):
         lines.append(row(f"P2 dilemma strength, {m} − corporatism", dil[m], dil["corporatism"], -1))
     base = measure(pgg["pluralism"], 72, seeds, decay)
-    with attribute(Pluralism, "contract_term", 10**6):
-        frozen = measure(pgg["pluralism"], 72, seeds, decay)
+    no_retender = arm(
+        "pluralism", ("age_curve",), **FIXED_GROUPS, **NO_INCENTIVES, governance__contract_term=240
+    )
+    frozen = measure(no_retender, 72, seeds, decay)
     lines.append(
         row("P2 pluralism late − early: no re-tendering vs re-tendering", frozen, base, -1)
     )

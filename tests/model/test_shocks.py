@@ -248,3 +248,22 @@ def test_an_extra_shock_entry_leaves_the_demand_path_alone():
     plain.run_for(30)
     listed.run_for(30)
     np.testing.assert_array_equal(plain.timeseries()["demand"], listed.timeseries()["demand"])
+
+
+@pytest.mark.parametrize(("exit_floor", "left"), [(0.35, False), (0.45, True)])
+@pytest.mark.parametrize(("entry_floor", "formed"), [(0.5, False), (0.3, True)])
+def test_capacity_floors_decide_who_leaves_and_who_may_join(exit_floor, left, entry_floor, formed):
+    """After a capacity loss of 0.6 everyone has 0.4 left: members leave (cause shock) only if
+    that is below the exit floor, and new partnerships form only if it reaches the entry floor."""
+    model = CoopModel(
+        rng=7,
+        partnerships__shock_exit_capacity=exit_floor,
+        partnerships__min_capacity=entry_floor,
+        partnerships__initiation_rate=0.5,
+    )
+    model.run_for(10)
+    assert model.orgs.memberships.sum() > 0
+    model.trigger_shock("capacity_loss", target="all", severity=0.6, duration=20)
+    model.run_for(3)
+    assert bool((model.partnerships()["cause"] == "shock").any()) is left
+    assert bool(model.timeseries()["partnerships_formed"].iloc[-3:].sum() > 0) is formed

@@ -204,6 +204,9 @@ class Governance:
         "governance", "statism | pluralism | corporatism | governance (the state's role)."
     )
     switch: tuple[ModeSwitch, ...] = _param((), "Reforms: changes of mode during the run.")
+    contract_term: Annotated[int, Interval(ge=1, le=240)] = _param(
+        12, "Steps between re-tenders of each pluralist contract.", "steps"
+    )
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,12 @@ class Partnerships:
     exit_trust: Unit = _param(0.25, "Trust in partners below which a member wants out.")
     candidates: Annotated[int, Interval(ge=1, le=200)] = _param(
         10, "Candidates considered when choosing partners or bidders."
+    )
+    min_capacity: Unit = _param(
+        0.5, "Capacity below which an organisation takes on no new partnership."
+    )
+    shock_exit_capacity: Unit = _param(
+        0.35, "Capacity below which a member leaves its partnerships (cause shock)."
     )
 
     def __post_init__(self) -> None:
@@ -409,6 +418,9 @@ class Learning:
     rate: Unit = _param(0.1, "Learning rate.", "1/step")
     habituation: Unit = _param(0.05, "Rate at which aspirations follow payoffs.", "1/step")
     initial_propensity: Unit = _param(0.5, "Cooperation propensity at the start.")
+    imitation_selection: Annotated[float, Interval(ge=0.0, le=100.0)] = _param(
+        5.0, "Selection strength of imitation (Fermi rule): 0 copies at random."
+    )
 
 
 @dataclass(frozen=True)

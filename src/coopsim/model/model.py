@@ -189,7 +189,7 @@ class CoopModel(mesa.Model):
         o = self.orgs
         limit = self.config.partnerships.max_memberships
         self._eligible[organisations] = (o.memberships[organisations] < limit) & (
-            o.capacity[organisations] >= 0.5
+            o.capacity[organisations] >= self.config.partnerships.min_capacity
         )
 
     def acquaintances(self, i: int) -> np.ndarray:
@@ -629,7 +629,8 @@ class CoopModel(mesa.Model):
         if self.mode.mandated:  # held in by the mandate while it is enforced
             lapse = self.enforcement_strength < 0.5
             cause = np.where((cause > 0) & lapse, CAUSE["enforcement_lapse"], 0)
-        cause = np.where(orgs.capacity[rnd.organisation] < 0.35, CAUSE["shock"], cause)
+        shocked = orgs.capacity[rnd.organisation] < self.config.partnerships.shock_exit_capacity
+        cause = np.where(shocked, CAUSE["shock"], cause)
         leaving = cause > 0
         self._leave(rows[leaving], cause[leaving], t)
 
@@ -714,7 +715,7 @@ class CoopModel(mesa.Model):
             self._imitation_payoff,
             self.network,
             self.streams.learning,
-            selection=5.0,
+            selection=cfg.imitation_selection,
         )
         mix = draws < cfg.rate
         self.orgs.propensity = np.where(mix, adopt, self.orgs.propensity)

@@ -98,6 +98,28 @@ def test_seats_are_retendered_and_the_outbid_leave_as_replaced():
     assert not mem.active[left_replaced].any()
 
 
+@pytest.mark.parametrize("term", [5, 12])
+def test_re_tenders_fall_due_every_contract_term(term):
+    model = CoopModel(mode="pluralism", rng=3, governance__contract_term=term)
+    model.run_for(40)
+    mem, table = model.members, model.partnerships_table
+    replaced = mem.view("cause") == CAUSE["replaced"]
+    age = mem.view("left")[replaced] - table.formed[mem.view("partnership")[replaced]]
+    assert len(age) and np.all(age % term == 0)  # seats change hands only at a term's end
+    never = CoopModel(mode="pluralism", rng=3, governance__contract_term=240)
+    never.run_for(40)
+    assert never.timeseries()["members_replaced"].sum() == 0
+
+
+def test_each_re_tender_settles_one_seat_at_most_per_partnership():
+    model = CoopModel(mode="pluralism", rng=5, governance__contract_term=4)
+    model.run_for(30)
+    mem = model.members
+    replaced = mem.view("cause") == CAUSE["replaced"]
+    key = mem.view("partnership")[replaced] * 1000 + mem.view("left")[replaced]
+    assert len(key) and len(np.unique(key)) == len(key)
+
+
 # ---- enforcement ----------------------------------------------------------------------------
 
 

@@ -26,7 +26,6 @@ class Pluralism(GovernanceMode):
     def initiators(self, model, eligible):
         return eligible[model.orgs.is_government[eligible]]
 
-    contract_term = 12  # steps between re-tenders of every seat
     fills_every_seat = True
 
     def _bids(self, model, leads, cands):
@@ -63,7 +62,7 @@ class Pluralism(GovernanceMode):
         table, mem = model.partnerships_table, model.members
         ids = table.active()
         age = t - table.formed[ids]
-        due = ids[(age > 0) & (age % self.contract_term == 0)]
+        due = ids[(age > 0) & (age % model.config.governance.contract_term == 0)]
         if not len(due):
             return
         live = mem.live()  # grouped by partnership
