@@ -14,9 +14,10 @@ The experiment script (``experiments/patterns.py``) and the reduced tests
 
 Two protocol notes that every arm follows:
 
-- A run with a shock is compared with a *placebo* run carrying the same shock at severity 0.
-  The shock schedule draws one number per shock specification each step from the stream that also
-  drives demand drift, so a run without the specification would see different demand noise.
+- A run with a shock is compared with a *placebo* run carrying the same shock at severity 0: the
+  two differ only in the shock's strength. (Since version 0.2 demand drifts on its own stream, so
+  a run without the shock entry would see the same demand too; the placebo keeps the comparison
+  explicit.)
 - Mid-run changes (``Arm.changes``) replace ``model.config.incentives`` between two steps. The
   model reads the incentive parameters afresh every step (the mode's enforcement and expected
   incentives, and the crowding update), so the change takes effect from the next step on; other
