@@ -429,7 +429,7 @@ def figure_7(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
         ax.text(
             i,
             ax.get_ylim()[1] * 1.02,
-            f"cut − placebo: {row['diff']:+.1f} [{row['ci_low']:+.1f}, {row['ci_high']:+.1f}]"
+            f"cut − placebo\n{row['diff']:+.1f} [{row['ci_low']:+.1f}, {row['ci_high']:+.1f}]"
             f"\nA12 {row['a12']:.2f}",
             ha="center",
             va="bottom",
@@ -439,7 +439,7 @@ def figure_7(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     ax.set_title(
         f"Pattern 7 — formation in months {cut_step(n)}–{n} under a lasting government budget "
         f"cut; {seeds_note(results, 7)}",
-        pad=34,
+        pad=44,
     )
     fig.tight_layout()
     return fig
