@@ -5,7 +5,7 @@
 Each diagnostic changes one parameter (by its dotted path) or one rule of a mode, on the same
 seeds, and reports the paired effect. Rules are changed by setting an attribute of the mode class
 in this process only (a mode's ``benefit_weights``), never by editing the model. Writes
-``diagnostics.md`` to ``--out`` (default ``runs/patterns``). About two minutes at 10 seeds.
+``diagnostics.md`` to ``--out`` (default ``runs/patterns``). About one to two minutes at 10 seeds.
 """
 
 from __future__ import annotations
