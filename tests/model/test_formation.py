@@ -8,14 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coopsim.model import CoopModel
+from coopsim.model.arrays import occurrence, ranges, unique_inverse
 from coopsim.model.formation import (
     NOBODY,
     Shortlist,
     candidates,
     fill_seats,
     free_slots,
-    occurrence,
-    ranges,
     rank,
 )
 
@@ -134,3 +133,21 @@ def test_occurrence_counts_earlier_equal_entries(values):
 
 def test_ranges_concatenates_index_ranges():
     np.testing.assert_array_equal(ranges(np.array([2, 7, 7]), np.array([4, 7, 9])), [2, 3, 7, 8])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 2**40), max_size=60), st.booleans())
+def test_unique_inverse_agrees_with_numpy(values, small):
+    v = np.array(values, dtype=np.int64) % 7 if small else np.array(values, dtype=np.int64)
+    uniq, inverse = unique_inverse(v)
+    expected, expected_inverse = np.unique(v, return_inverse=True)
+    np.testing.assert_array_equal(uniq, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+    np.testing.assert_array_equal(uniq[inverse], v)
+
+
+def test_unique_inverse_falls_back_when_packing_would_overflow():
+    v = np.array([2**62, 5, 2**62, 0], dtype=np.int64)
+    uniq, inverse = unique_inverse(v)
+    np.testing.assert_array_equal(uniq, [0, 5, 2**62])
+    np.testing.assert_array_equal(inverse, [2, 1, 2, 0])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coopsim.model.arrays import ranges, rank_within
 from coopsim.model.production import ces
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def candidates(
     owner, entry = owner[keep], entry[keep]
     order = np.lexsort((rng.random(len(entry)), owner))
     owner, entry = owner[order], entry[order]
-    rank = _rank_within(owner)
+    rank = rank_within(owner)
     take = rank < want
     out[owner[take], rank[take]] = entry[take]
     known = np.bincount(owner[take], minlength=p)
@@ -161,39 +162,11 @@ def candidates(
     dup[first[1:][same]] = True
     keep = ~bad & ~dup
     row, org = row[keep], org[keep]  # still in draw order within each row
-    rank = _rank_within(row)
+    rank = rank_within(row)
     slot = known[short[row]] + rank
     fits = slot < want
     out[short[row[fits]], slot[fits]] = org[fits]
     return out
-
-
-def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The concatenated index ranges ``lo[i]:hi[i]``."""
-    counts = hi - lo
-    return np.arange(counts.sum()) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
-
-
-def run_starts(groups: np.ndarray) -> np.ndarray:
-    """Where each run of equal, adjacent group ids begins."""
-    if not len(groups):
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
-
-
-def _rank_within(groups: np.ndarray) -> np.ndarray:
-    """Position of each entry within its run of equal, adjacent group ids."""
-    starts = run_starts(groups)
-    lengths = np.diff(np.append(starts, len(groups)))
-    return np.arange(len(groups)) - np.repeat(starts, lengths)
-
-
-def occurrence(values: np.ndarray) -> np.ndarray:
-    """How many earlier entries of ``values`` equal each entry (0 for a first occurrence)."""
-    order = np.argsort(values, kind="stable")
-    seen = np.empty(len(values), dtype=np.int64)
-    seen[order] = _rank_within(values[order])
-    return seen
 
 
 def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, keep=None):

@@ -17,8 +17,9 @@ import pandas as pd
 
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
+from coopsim.model.arrays import occurrence, run_starts, unique_inverse
 from coopsim.model.config import ModelConfig, constraint_problems
-from coopsim.model.formation import Drafts, Terms, occurrence, run_starts
+from coopsim.model.formation import Drafts, Terms
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
     gini,
@@ -585,7 +586,7 @@ class CoopModel(mesa.Model):
         evidence (mean observed delivery; a defection anywhere counts)."""
         cfg = self.config.trust
         rel = self.relationships
-        rows, where = np.unique(pair_rows, return_inverse=True)
+        rows, where = unique_inverse(pair_rows)
         meetings = np.bincount(where)
         e = np.bincount(where, weights=evidence) / meetings
         defections = np.bincount(where, weights=evidence < cfg.defection_threshold)
@@ -911,7 +912,8 @@ def _most_common(group: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
     """Per group 0..n-1, its most frequent code (ties: the smaller code; 0 if none)."""
     out = np.zeros(n, dtype=np.int64)
     if len(group):
-        key, counts = np.unique(group * 64 + code, return_counts=True)
+        key, inverse = unique_inverse(group * 64 + code)
+        counts = np.bincount(inverse)
         g, c = key // 64, key % 64
         order = np.lexsort((c, -counts, g))
         first = np.concatenate(([True], np.diff(g[order]) != 0))

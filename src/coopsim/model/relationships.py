@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.model import trust as trust_rules
+from coopsim.model.arrays import unique_inverse
 from coopsim.model.config import Trust
 
 
@@ -49,17 +50,15 @@ class Relationships:
         source = np.asarray(source, dtype=np.int64)
         target = np.asarray(target, dtype=np.int64)
         rows = self.find(source, target)
-        missing = rows < 0
-        if missing.any():
-            keys = source[missing] * self.n + target[missing]
-            new_keys, first = np.unique(keys, return_index=True)
-            src = source[missing][first]
-            dst = target[missing][first]
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            new_keys, inverse = unique_inverse(source[missing] * self.n + target[missing])
+            src, dst = np.divmod(new_keys, self.n)
             new_rows = self._append(src, dst, step)
             pos = np.searchsorted(self._keys, new_keys)
             self._keys = np.insert(self._keys, pos, new_keys)
             self._order = np.insert(self._order, pos, new_rows)
-            rows = self.find(source, target)
+            rows[missing] = new_rows[inverse]
         return rows
 
     def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:

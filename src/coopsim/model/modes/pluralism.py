@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.model import formation
+from coopsim.model.arrays import ranges, run_starts
 from coopsim.model.formation import Shortlist, Terms, rank
 from coopsim.model.modes.base import Enforcement, GovernanceMode
 from coopsim.model.sectors import PROFIT
@@ -68,7 +69,7 @@ class Pluralism(GovernanceMode):
         live = mem.live()  # grouped by partnership
         part = mem.partnership[live]
         lo, hi = np.searchsorted(part, due), np.searchsorted(part, due, side="right")
-        rows = live[formation.ranges(lo, hi)]
+        rows = live[ranges(lo, hi)]
         group = np.repeat(np.arange(len(due)), hi - lo)  # position in ``due`` of each row
         org = mem.organisation[rows]
         leads = table.lead[due]
@@ -76,7 +77,7 @@ class Pluralism(GovernanceMode):
         held = self._bids(model, leads[group], org[:, None])[:, 0] * mem.observed[rows]
         held[org == leads[group]] = np.inf  # the lead's seat is not at stake
         order = np.lexsort((held, group))
-        weakest = order[formation.run_starts(group[order])]
+        weakest = order[run_starts(group[order])]
         weakest = weakest[np.isfinite(held[weakest])]
         if not len(weakest):
             return

@@ -1,0 +1,57 @@
+"""Small array helpers the step uses on every call: groups, ranges and sort-based uniques.
+
+``np.unique`` costs far more than a plain sort on the few thousand integers a step handles (it
+hashes, and its inverse needs an argsort); the helpers here sort values packed with their
+positions instead and give the same answers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["occurrence", "ranges", "rank_within", "run_starts", "unique_inverse"]
+
+
+def run_starts(groups: np.ndarray) -> np.ndarray:
+    """Where each run of equal, adjacent values begins."""
+    if not len(groups):
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
+
+
+def rank_within(groups: np.ndarray) -> np.ndarray:
+    """Position of each entry within its run of equal, adjacent values."""
+    starts = run_starts(groups)
+    lengths = np.diff(np.append(starts, len(groups)))
+    return np.arange(len(groups)) - np.repeat(starts, lengths)
+
+
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges ``lo[i]:hi[i]``."""
+    counts = hi - lo
+    return np.arange(counts.sum()) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative integers, by one sort."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n == 0 or values.max() >= np.iinfo(np.int64).max // n:  # packing would overflow
+        uniq, inverse = np.unique(values, return_inverse=True)
+        return uniq, inverse.ravel()
+    packed = np.sort(values * n + np.arange(n))
+    ordered, position = np.divmod(packed, n)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[position] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def occurrence(values: np.ndarray) -> np.ndarray:
+    """How many earlier entries of ``values`` equal each entry (0 for a first occurrence)."""
+    order = np.argsort(values, kind="stable")
+    seen = np.empty(len(values), dtype=np.int64)
+    seen[order] = rank_within(values[order])
+    return seen
