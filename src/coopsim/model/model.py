@@ -406,7 +406,7 @@ class CoopModel(mesa.Model):
         trust_in_partners = _row_mean(
             src, rel.effective(pair_rows), partners, cfg.trust.initial_personal
         )
-        fit = alignment(orgs.goals[org], table.objective[ids][pid])
+        fit = alignment(orgs.goals, table.objective[ids], org, pid)
         reward_exp, sanction_exp = self.mode.expected_incentives(self, org)
         size = np.bincount(pid, minlength=n_p)
         expected_share = 1.0 / size[pid]

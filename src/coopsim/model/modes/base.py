@@ -70,11 +70,15 @@ def transaction_costs(
     return c.negotiation * pairs * rounds, c.monitoring * monitored, c.enforcement * actions
 
 
-def alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine similarity of goal vectors (rows of ``a`` against ``b``)."""
+def alignment(a: np.ndarray, b: np.ndarray, rows_a=None, rows_b=None) -> np.ndarray:
+    """Cosine similarity of goal vectors (rows of ``a`` against ``b``); with ``rows_a`` and
+    ``rows_b``, of ``a[rows_a]`` against ``b[rows_b]``, each row's norm taken once."""
     na = np.linalg.norm(a, axis=-1)
     nb = np.linalg.norm(b, axis=-1)
-    return np.sum(a * b, axis=-1) / np.maximum(na * nb, 1e-12)
+    if rows_a is None:
+        return np.sum(a * b, axis=-1) / np.maximum(na * nb, 1e-12)
+    dot = np.sum(a[rows_a] * b[rows_b], axis=-1)
+    return dot / np.maximum(na[rows_a] * nb[rows_b], 1e-12)
 
 
 class GovernanceMode(ABC):
