@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint format bench clean venv browser-deps
+.PHONY: demo test lint format bench reliability run-scripts clean venv browser-deps
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,8 +47,18 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 
 # `make bench QUICK=1` passes --quick (smaller sizes, fewer repetitions) to the scripts taking it.
+# bench: speed and memory (docs/PERFORMANCE.md); reliability: soak run and kills (docs/RELIABILITY.md).
+RELIABILITY_SCRIPTS := benchmarks/soak.py benchmarks/kill_resume.py
+BENCH_SCRIPTS := $(filter-out $(RELIABILITY_SCRIPTS),$(sort $(wildcard benchmarks/*.py)))
+
 bench: $(TEST_STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; args=; \
+	@$(MAKE) --no-print-directory run-scripts SCRIPTS="$(BENCH_SCRIPTS)"
+
+reliability: $(TEST_STAMP)
+	@$(MAKE) --no-print-directory run-scripts SCRIPTS="$(RELIABILITY_SCRIPTS)"
+
+run-scripts:
+	@for f in $(SCRIPTS); do echo "== $$f"; args=; \
 		if [ -n "$(QUICK)" ] && grep -q -- '"--quick"' $$f; then args=--quick; fi; \
 		$(BIN)/python $$f $$args || exit 1; done
 
