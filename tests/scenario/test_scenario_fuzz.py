@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coopsim.scenario import ScenarioError, parse_scenario
@@ -36,8 +36,10 @@ def outcome(text: str) -> str:
             line = problem.render()
             assert line.startswith("fuzz.yaml"), line
             assert "Traceback" not in line and "\n" not in line.strip(), line
+        event("outcome: a clean ScenarioError")
         return "error"
     assert isinstance(scenario, Scenario)
+    event("outcome: a valid scenario")
     return "ok"
 
 
@@ -123,5 +125,6 @@ def test_random_bytes(data):
     try:
         text = decode(data)
     except YamlRefused:
+        event("outcome: refused as not UTF-8 text")
         return
     outcome(text)
