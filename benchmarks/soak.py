@@ -466,6 +466,11 @@ def main() -> None:
         f"verdict: invariants: {checks:,} checks in {len(results)} runs of {steps:,} steps, "
         + ("all passed" if not problems else f"PROBLEMS: {'; '.join(problems)}")
     )
+    if steps < 10_000:
+        print(
+            f"note: {steps:,} steps are too few to judge memory (the first thousands of steps "
+            "still fill tables and the allocator's pools): the verdicts below are a smoke test"
+        )
     if flat_rest:
         flat = sum(f for _, _, f in flat_rest)
         rests = [
