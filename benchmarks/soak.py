@@ -13,9 +13,9 @@ every 100 steps, at the middle step and at the last one (before the output table
 the peak RSS of the whole run, output tables built and written, is printed too. A model keeps
 two things that grow with the run by design, measured every 1,000 steps:
 
-- the recorded output: one row of outputs per step (``CoopModel._records``, later
-  ``timeseries()``), Python lists of numbers: the lists and the objects in them as Python's
-  small-object allocator holds them (rounded up to 16 bytes: a float takes 32);
+- the recorded output: one row of outputs per step (``CoopModel.record``, later
+  ``timeseries()``), one numpy column per output (8 bytes a value; the columns double when
+  full);
 - the partnership history: one row per partnership ever formed (``partnerships()``): the
   partnership table's columns as allocated (they double when full), its member lists and the
   model's per-partnership arrays.
@@ -121,11 +121,9 @@ def _arrays(obj: Any) -> list[np.ndarray]:
 
 
 def recorded_bytes(model: Any) -> int | None:
-    """The per-step output rows (``CoopModel._records``: column -> list of numbers)."""
-    records = getattr(model, "_records", None)
-    if not isinstance(records, dict):
-        return None
-    return sys.getsizeof(records) + sum(_python_bytes(v) for v in records.values())
+    """The per-step output rows (``CoopModel.record``: one numpy column per output)."""
+    record = getattr(model, "record", None)
+    return None if record is None else record.nbytes
 
 
 def history_bytes(model: Any) -> int | None:
@@ -164,6 +162,7 @@ def malloc_trim() -> Any:
 
 def soak(mode: str, steps: int, control: bool, trace: bool = False) -> dict[str, Any]:
     from coopsim.model import CoopModel
+    from coopsim.model.record import Record
     from coopsim.runs.run import run_scenario
     from coopsim.scenario.loader import load_scenario
 
@@ -186,10 +185,10 @@ def soak(mode: str, steps: int, control: bool, trace: bool = False) -> dict[str,
         filled[0] += 1
         row[0], row[1] = done, time.perf_counter() - clock
         if account:
-            if control:  # empty the recorded output, keeping the last row (the checks read it)
-                records = getattr(model, "_records", {})
-                for key, values in records.items():
-                    records[key] = values[-1:]
+            if control and len(model.record):  # empty the recorded output but its last row
+                last = model.record.last()
+                model.record = Record()
+                model.record.append(last)
             gc.collect()
             for i, value in enumerate(
                 (

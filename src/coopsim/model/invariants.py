@@ -64,8 +64,8 @@ def invariant_violations(model: CoopModel) -> list[str]:
             problems.append(f"value not accounted for ({led['value']} vs {accounted})")
         if led["budget_left"] < -1e-6:
             problems.append(f"budget overspent by {-led['budget_left']}")
-    if model._records:
-        last = {k: v[-1] for k, v in model._records.items() if isinstance(v[-1], (int, float))}
+    last = {k: v for k, v in model.record.last().items() if isinstance(v, (int, float))}
+    if last:
         nan = [k for k, v in last.items() if not np.isfinite(v)]
         if nan:
             problems.append(f"non-finite outputs: {', '.join(sorted(nan))}")

@@ -46,6 +46,7 @@ from coopsim.model.partnerships import (
 )
 from coopsim.model.population import Organisations
 from coopsim.model.production import ces
+from coopsim.model.record import Record
 from coopsim.model.relationships import Relationships
 from coopsim.model.sectors import FINANCE, SECTORS
 from coopsim.model.shocks import FiredShock, ShockSchedule
@@ -161,7 +162,7 @@ class CoopModel(mesa.Model):
         self._replaced_now = 0
         self._imitation_payoff = np.zeros(n)
         self.ledger: dict[str, float] = {}
-        self._records: dict[str, list] = {}
+        self.record = Record()  # one row of outputs per step
         self.last_shock: FiredShock | None = None
 
         self._apply_lasting_shocks()
@@ -760,8 +761,7 @@ class CoopModel(mesa.Model):
         row["liaison_changes"] = int(orgs.liaison_changes.sum())
         row["enforcement_strength"] = self.enforcement_strength
         self._last_value = stats["public_value"]
-        for key, value in row.items():
-            self._records.setdefault(key, []).append(value)
+        self.record.append(row)
 
     def _sector_trust(self, eff: np.ndarray) -> dict[str, float]:
         """Mean effective trust between each pair of sectors present (either direction)."""
@@ -786,7 +786,7 @@ class CoopModel(mesa.Model):
     # ---- outputs ------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:
         """One row per step: the model-level outputs of MODEL.md."""
-        return pd.DataFrame(self._records)
+        return self.record.frame()
 
     def partnerships(self) -> pd.DataFrame:
         """One row per partnership: formed, members, ended, cause, age, value."""

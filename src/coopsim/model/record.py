@@ -1,0 +1,73 @@
+"""The per-step outputs, kept as growing numpy columns (8 bytes a value, not a Python object)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+class Record:
+    """One row of outputs per step, one column per output: numbers in ``int64``/``float64``/
+    ``bool`` arrays, text in object arrays; the columns double when full."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._cap = 0
+        self._columns: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def append(self, row: dict[str, Any]) -> None:
+        if not row:
+            raise ValueError("a row needs at least one output")
+        if not self._columns:
+            self._columns = {key: np.empty(0, dtype=_dtype(v)) for key, v in row.items()}
+        if row.keys() != self._columns.keys():
+            raise ValueError("every row must have the outputs of the first row")
+        if self.size == self._cap:
+            self._cap = max(64, 2 * self._cap)
+            for key, col in self._columns.items():
+                grown = np.empty(self._cap, dtype=col.dtype)
+                grown[: self.size] = col[: self.size]
+                self._columns[key] = grown
+        for key, value in row.items():
+            col = self._columns[key]
+            if col.dtype.kind in "ib" and _dtype(value) == np.float64:  # int column, float value
+                col = self._columns[key] = col.astype(np.float64)
+            col[self.size] = value
+        self.size += 1
+
+    def last(self) -> dict[str, Any]:
+        """The latest row, as Python values (empty before the first step)."""
+        if not self.size:
+            return {}
+        return {k: _python(col[self.size - 1]) for k, col in self._columns.items()}
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({k: col[: self.size] for k, col in self._columns.items()})
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns (allocated, and the text objects they point to)."""
+        total = sum(col.nbytes for col in self._columns.values())
+        for col in self._columns.values():
+            if col.dtype == object:
+                total += sum(len(str(v)) for v in set(col[: self.size].tolist()))
+        return total
+
+
+def _dtype(value: Any) -> np.dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(bool)
+    if isinstance(value, (int, np.integer)):
+        return np.dtype(np.int64)
+    if isinstance(value, (float, np.floating)):
+        return np.dtype(np.float64)
+    return np.dtype(object)
+
+
+def _python(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
