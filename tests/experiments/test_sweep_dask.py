@@ -70,3 +70,14 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
         client.wait_for_workers(2, timeout=60)
         after = set(client.run(os.getpid).values())
     assert killed[0] not in after  # the nanny started a new worker in its place
+
+
+def test_a_result_lost_with_its_worker_counts_as_a_lost_batch():
+    """A killed worker, or a result that cannot be fetched after one (a future "bound to a
+    different event loop"), sends the batch round again; any other error is the run's own."""
+    from coopsim.experiments.executors import DaskExecutor
+
+    assert DaskExecutor.lost(distributed.KilledWorker("task", "worker"))
+    assert DaskExecutor.lost(RuntimeError("<Future> is bound to a different event loop"))
+    assert not DaskExecutor.lost(RuntimeError("something else"))
+    assert not DaskExecutor.lost(ValueError("a bad value"))

@@ -213,9 +213,14 @@ class DaskExecutor:
 
     @staticmethod
     def lost(exc: BaseException) -> bool:
+        """A worker died under the batch, or its result could not be fetched after a worker
+        loss (seen with a second client in the scheduler's own process: the future is then
+        "bound to a different event loop"); either way the batch runs again."""
         from distributed import KilledWorker
 
-        return isinstance(exc, KilledWorker)
+        if isinstance(exc, KilledWorker):
+            return True
+        return isinstance(exc, RuntimeError) and "different event loop" in str(exc)
 
     def restart(self) -> None:
         pass
