@@ -77,7 +77,7 @@ def test_a_result_lost_with_its_worker_counts_as_a_lost_batch():
     different event loop"), sends the batch round again; any other error is the run's own."""
     from coopsim.experiments.executors import DaskExecutor
 
-    assert DaskExecutor.lost(distributed.KilledWorker("task", 3, "worker"))
+    assert DaskExecutor.lost(distributed.KilledWorker("task", None, 3))
     assert DaskExecutor.lost(RuntimeError("<Future> is bound to a different event loop"))
     assert not DaskExecutor.lost(RuntimeError("something else"))
     assert not DaskExecutor.lost(ValueError("a bad value"))
