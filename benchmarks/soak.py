@@ -506,7 +506,7 @@ def main() -> None:
             + ("NOT flat, by design — " if grows else "flat; ")
             + f"the recorded output grows {min(recorded) / KIB:.0f}–{max(recorded) / KIB:.0f} "
             f"KiB per 1,000 steps (one row per step, {min(held) / MIB:.1f}–{max(held) / MIB:.1f} "
-            f"MiB of Python objects at step {steps:,}); the rest is what the allocators hold "
+            f"MiB allocated at step {steps:,}); the rest is what the allocators hold "
             "beyond the objects counted (the control runs show whether any of it is live state)"
         )
     sys.exit(1 if problems else 0)
