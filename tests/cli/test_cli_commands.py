@@ -550,3 +550,43 @@ def test_schema_of_sweep_files(runner):
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
     assert schema["required"] == ["sweep"] and "parameters" in json.dumps(schema)
+
+
+def test_ctrl_c_on_a_real_run_keeps_the_steps_done_and_says_so(tmp_path):
+    (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 200000"))
+    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
+    process = subprocess.Popen(
+        [str(COOPSIM), "run", "s.yaml"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    metadata = None
+    while time.monotonic() < deadline and metadata is None:
+        found = list((tmp_path / "runs").glob("*/metadata.json"))
+        metadata = found[0] if found else None
+        time.sleep(0.1)
+    assert metadata is not None, "the run directory appears at the start"
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    assert process.returncode == 1
+    assert "interrupted after" in stderr and "steps" in stderr
+    meta = json.loads(metadata.read_text())
+    assert meta["status"] == "interrupted"
+    done = pd.read_parquet(metadata.parent / "timeseries.parquet")
+    assert 0 < len(done) == meta["steps_completed"] < 200000
+    assert str(metadata.parent.name) in stdout  # the run directory, for scripts
+
+
+def test_compare_refuses_more_seeds_than_its_limit(tmp_path):
+    (tmp_path / "s.yaml").write_text(SMALL)
+    result = run_coopsim("compare", "s.yaml", "--seeds", "10001", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--seeds" in result.stderr and "10000" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "comparisons").exists()

@@ -262,3 +262,18 @@ def test_json_schema_of_sweep_files():
     schema = sweep_json_schema()
     json.dumps(schema)
     assert schema["additionalProperties"] is False and "sweep" in schema["required"]
+
+
+def test_sweep_sizes_beyond_the_documented_limits_are_refused_in_place(folder):
+    """Replicates, values per parameter and total runs each have a limit with a clear message."""
+    too_many = GOOD.replace("replicates: 2", "replicates: 10001")
+    (problem,) = _problems(too_many, folder)
+    assert "s.yaml:4" in problem and "sweep.replicates" in problem and "10000" in problem
+    huge = GOOD.replace("replicates: 2", "replicates: 10000").replace(
+        "{low: 0.0, high: 0.2, num: 3}", "{low: 0.0, high: 0.2, num: 101}"
+    )  # 2 × 101 points × 10,000 replicates = 2,020,000 runs
+    (problem,) = _problems(huge, folder)
+    assert "2,020,000 runs" in problem and "the limit is 2,000,000" in problem
+    values = GOOD.replace("num: 3", "num: 10001")
+    (problem,) = _problems(values, folder)
+    assert "s.yaml:7" in problem and ".num: must be at most 10,000" in problem
