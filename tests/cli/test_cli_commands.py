@@ -366,11 +366,12 @@ def test_unexpected_errors_exit_1_without_traceback(tmp_path, monkeypatch, runne
 # Ctrl-C
 
 
-def test_ctrl_c_on_compare_keeps_finished_runs(tmp_path):
-    (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 400"))
+def interrupt(tmp_path: Path, args: list[str], folder: str, after: float):
+    """Start ``coopsim *args``, wait for its output directory, send Ctrl-C ``after`` seconds
+    later; (exit code, stdout, stderr, path of its metadata.json)."""
     env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
     process = subprocess.Popen(
-        [str(COOPSIM), "compare", "s.yaml", "--seeds", "6", "--workers", "2", "--no-report"],
+        [str(COOPSIM), *args],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -380,18 +381,25 @@ def test_ctrl_c_on_compare_keeps_finished_runs(tmp_path):
     deadline = time.monotonic() + 60
     metadata = None
     while time.monotonic() < deadline and metadata is None:
-        found = list((tmp_path / "comparisons").glob("*/metadata.json"))
+        found = list((tmp_path / folder).glob("*/metadata.json"))
         metadata = found[0] if found else None
         time.sleep(0.1)
-    assert metadata is not None, "the comparison directory appears at the start"
-    time.sleep(2.0)
+    assert metadata is not None, "the output directory appears at the start"
+    time.sleep(after)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert "Traceback" not in stderr
+    return process.returncode, stdout, stderr, metadata
+
+
+def test_ctrl_c_on_compare_keeps_finished_runs(tmp_path):
+    (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 400"))
+    args = ["compare", "s.yaml", "--seeds", "6", "--workers", "2", "--no-report"]
+    code, stdout, stderr, metadata = interrupt(tmp_path, args, "comparisons", after=2.0)
     meta = json.loads(metadata.read_text())
     if meta["status"] == "complete":
         pytest.skip("the comparison finished before Ctrl-C arrived")
-    assert process.returncode == 1
+    assert code == 1
     assert meta["status"] == "interrupted"
     assert "interrupted after" in stderr and "what finished is kept in" in stderr
     assert Path(tmp_path / stdout.strip()) == metadata.parent
@@ -554,27 +562,8 @@ def test_schema_of_sweep_files(runner):
 
 def test_ctrl_c_on_a_real_run_keeps_the_steps_done_and_says_so(tmp_path):
     (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 200000"))
-    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
-    process = subprocess.Popen(
-        [str(COOPSIM), "run", "s.yaml"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    metadata = None
-    while time.monotonic() < deadline and metadata is None:
-        found = list((tmp_path / "runs").glob("*/metadata.json"))
-        metadata = found[0] if found else None
-        time.sleep(0.1)
-    assert metadata is not None, "the run directory appears at the start"
-    time.sleep(1.5)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    assert "Traceback" not in stderr
-    assert process.returncode == 1
+    code, stdout, stderr, metadata = interrupt(tmp_path, ["run", "s.yaml"], "runs", after=1.5)
+    assert code == 1
     assert "interrupted after" in stderr and "steps" in stderr
     meta = json.loads(metadata.read_text())
     assert meta["status"] == "interrupted"
