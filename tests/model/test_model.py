@@ -254,3 +254,35 @@ def test_partnership_table_lists_everyone_who_was_a_member():
     for row in model.members.live():
         pid = model.members.partnership[row]
         assert model.members.organisation[row] in table.member_lists[pid]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("slot_freed", "membership slots disagree"),
+        ("slot_shared", "share one membership slot"),
+        ("count", "membership counts disagree"),
+        ("trust", "personal trust outside [0, 1]"),
+    ],
+)
+def test_the_invariant_check_catches_broken_bookkeeping(damage, message):
+    from coopsim.model.invariants import InvariantError
+
+    model = CoopModel(mode="governance", rng=2)
+    model.run_for(5)
+    model.check_invariants()
+    live = model.members.live()
+    row = live[0]
+    org, slot = model.members.organisation[row], model.members.slot[row]
+    if damage == "slot_freed":
+        model._slots[org, slot] = False
+    elif damage == "slot_shared":
+        twin = live[model.members.organisation[live] != org][0]
+        model.members.organisation[twin] = org
+        model.members.slot[twin] = slot
+    elif damage == "count":
+        model.orgs.memberships[org] += 1
+    else:
+        model.relationships.personal[0] = 1.5
+    with pytest.raises(InvariantError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        model.check_invariants()

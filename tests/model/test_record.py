@@ -51,3 +51,30 @@ def test_numbers_take_eight_bytes_a_value():
     for t in range(1000):
         record.append({"a": float(t), "b": t, "c": math.nan})
     assert record.nbytes <= 3 * 8 * 1024  # capacity doubles: at most 1,024 rows allocated
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        ([1, 2.5], np.float64),
+        ([1, None], np.float64),
+        ([None, 1.5], np.float64),
+        ([True, 2], object),
+        ([3, True], object),
+        ([1, "abc"], object),
+        ([1.5, "2.5"], object),
+        ([1, 2**70], object),
+    ],
+)
+def test_a_column_widens_to_keep_every_value_it_is_given(values, dtype):
+    record = Record()
+    for v in values:
+        record.append({"x": v})
+    column = record.frame()["x"]
+    assert column.dtype == dtype
+    for got, given in zip(column.tolist(), values, strict=True):
+        if given is None:
+            assert math.isnan(got)
+        else:
+            assert got == given and isinstance(got, bool) == isinstance(given, bool)
+    assert record.nbytes > 0

@@ -154,7 +154,10 @@ def candidates(
     row = np.repeat(np.arange(len(short)), width)
     org = draws.ravel()
     owner = short[row]
-    bad = barred(owner, org) | np.any(out[owner] == org[:, None], axis=1)
+    known_keys = np.sort((np.arange(p)[:, None] * n + out)[out >= 0])  # already on each list
+    key = owner * n + org
+    at = np.minimum(np.searchsorted(known_keys, key), max(len(known_keys) - 1, 0))
+    bad = barred(owner, org) | (known_keys[at] == key if len(known_keys) else False)
     pos = np.tile(np.arange(width), len(short))
     first = np.lexsort((pos, org, row))
     dup = np.zeros(len(org), dtype=bool)
@@ -181,7 +184,8 @@ def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, ke
 
 
 def output_of(model: CoopModel, resources: np.ndarray) -> np.ndarray:
-    """F(x) of §7.3: the CES of pooled resources without productivity or scaling."""
+    """F(x) of §7.3: the CES of pooled resources with scale K (the number of kinds), without
+    productivity A."""
     p = model.config.production
     k = resources.shape[-1]
     return ces(resources, np.ones(k), p.substitution, p.returns_to_scale, k)
@@ -209,6 +213,4 @@ def _pooling(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
 
 def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.ndarray:
     """The largest value over each row's real candidates (at least ``floor``), as a column."""
-    return np.maximum(np.where(cands >= 0, values, -np.inf).max(axis=1, initial=floor), floor)[
-        :, None
-    ]
+    return np.where(cands >= 0, values, -np.inf).max(axis=1, initial=floor)[:, None]

@@ -31,7 +31,9 @@ def ces(
     a = np.asarray(weights, dtype=float)
     a = a / a.sum()
     used = a > 0
-    if abs(rho) >= _RHO_EPS and x.size and used.all() and x.min() > 0:  # the common case, fast
+    # The common case, strictly positive inputs with every weight used, takes a shorter road that
+    # agrees with the general one to within 1e-15 relative (not bit for bit).
+    if abs(rho) >= _RHO_EPS and x.size and used.all() and x.min() > 0:
         log_x = np.log(x)
         log_top = log_x.max(axis=-1)
         terms = np.log(a) + rho * (log_x - log_top[..., None])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ class Record:
             self._columns = {key: np.empty(0, dtype=_dtype(v)) for key, v in row.items()}
         if row.keys() != self._columns.keys():
             raise ValueError("every row must have the outputs of the first row")
-        if self.size == self._cap:
+        if self.size >= self._cap:
             self._cap = max(64, 2 * self._cap)
             for key, col in self._columns.items():
                 grown = np.empty(self._cap, dtype=col.dtype)
@@ -35,9 +36,10 @@ class Record:
                 self._columns[key] = grown
         for key, value in row.items():
             col = self._columns[key]
-            if col.dtype.kind in "ib" and _dtype(value) == np.float64:  # int column, float value
-                col = self._columns[key] = col.astype(np.float64)
-            col[self.size] = value
+            wanted = _widest(col.dtype, _dtype(value))
+            if wanted != col.dtype:  # e.g. an int output that turns fractional, or None
+                col = self._columns[key] = col.astype(wanted)
+            col[self.size] = np.nan if value is None and wanted.kind != "O" else value
         self.size += 1
 
     def last(self) -> dict[str, Any]:
@@ -51,22 +53,38 @@ class Record:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the columns (allocated, and the text objects they point to)."""
+        """Bytes held by the columns (as allocated) and by the objects of text columns."""
         total = sum(col.nbytes for col in self._columns.values())
         for col in self._columns.values():
             if col.dtype == object:
-                total += sum(len(str(v)) for v in set(col[: self.size].tolist()))
+                distinct = {id(v): v for v in col[: self.size].tolist()}
+                total += sum(sys.getsizeof(v) for v in distinct.values())
         return total
 
 
+_INT64 = np.iinfo(np.int64)
+
+
 def _dtype(value: Any) -> np.dtype:
+    """The column type a value needs: bool, int64, float64 (None as NaN) or object."""
     if isinstance(value, (bool, np.bool_)):
         return np.dtype(bool)
     if isinstance(value, (int, np.integer)):
-        return np.dtype(np.int64)
-    if isinstance(value, (float, np.floating)):
+        return np.dtype(np.int64) if _INT64.min <= value <= _INT64.max else np.dtype(object)
+    if value is None or isinstance(value, (float, np.floating)):
         return np.dtype(np.float64)
     return np.dtype(object)
+
+
+def _widest(column: np.dtype, value: np.dtype) -> np.dtype:
+    """bool < int64 < float64 among numbers; anything else makes the column hold objects."""
+    if column == value:
+        return column
+    if object in (column, value):
+        return np.dtype(object)
+    if np.dtype(bool) in (column, value):  # True is not 1: mixing bools and numbers keeps both
+        return np.dtype(object)
+    return np.promote_types(column, value)
 
 
 def _python(value: Any) -> Any:

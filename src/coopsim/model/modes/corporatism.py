@@ -31,7 +31,7 @@ class Corporatism(GovernanceMode):
         """Each other sector's peak nominates its eligible insiders by seniority (size); seats
         go round the peaks in turn from one drawn at random."""
         orgs = model.orgs
-        sectors = np.array([s for s in np.unique(orgs.sector) if orgs.peak[s] >= 0])
+        sectors = np.flatnonzero(orgs.peak >= 0)  # every sector with organisations has a peak
         lead_sector = orgs.sector[leads]
         asked = (lead_sector[:, None] != sectors[None, :]) | (len(sectors) == 1)  # (P, S)
         turn = np.cumsum(asked, axis=1) - 1  # each asked sector's place in the lead's round
