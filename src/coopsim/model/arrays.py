@@ -19,10 +19,16 @@ def run_starts(groups: np.ndarray) -> np.ndarray:
     return np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
 
 
-def rank_within(groups: np.ndarray) -> np.ndarray:
-    """Position of each entry within its run of equal, adjacent values."""
+def run_ids(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each run of equal, adjacent values: its start and length, and each entry's run index."""
     starts = run_starts(groups)
     lengths = np.diff(np.append(starts, len(groups)))
+    return starts, lengths, np.repeat(np.arange(len(starts)), lengths)
+
+
+def rank_within(groups: np.ndarray) -> np.ndarray:
+    """Position of each entry within its run of equal, adjacent values."""
+    starts, lengths, _ = run_ids(groups)
     return np.arange(len(groups)) - np.repeat(starts, lengths)
 
 

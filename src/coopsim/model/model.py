@@ -17,7 +17,7 @@ import pandas as pd
 
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
-from coopsim.model.arrays import occurrence, run_starts, unique_inverse
+from coopsim.model.arrays import occurrence, run_ids, unique_inverse
 from coopsim.model.config import ModelConfig, constraint_problems
 from coopsim.model.formation import Drafts, Terms
 from coopsim.model.invariants import InvariantError, invariant_violations
@@ -386,9 +386,8 @@ class CoopModel(mesa.Model):
         orgs, mem, table, rel = self.orgs, self.members, self.partnerships_table, self.relationships
         org = mem.organisation[rows]
         part = mem.partnership[rows]  # grouped: local partnership index by runs
-        starts = run_starts(part)
+        starts, _, pid = run_ids(part)
         ids = part[starts]
-        pid = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(part))))
         n_p = len(ids)
         slot = mem.slot[rows]
 

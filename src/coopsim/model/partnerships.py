@@ -11,6 +11,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from coopsim.model.arrays import ranges, run_ids
+
 ACTIVE, COMPLETED, DISSOLVED = 0, 1, 2
 STATUS_NAMES = ("active", "completed", "dissolved")
 
@@ -148,18 +150,10 @@ def co_member_pairs(partnership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     ``partnership`` must be grouped (equal values adjacent). Returns position arrays.
     """
-    n = len(partnership)
-    if n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    boundaries = np.flatnonzero(np.diff(partnership)) + 1
-    starts = np.concatenate(([0], boundaries))
-    sizes = np.diff(np.concatenate((starts, [n])))
-    group = np.repeat(np.arange(len(starts)), sizes)
-    per_pos = sizes[group]
-    src = np.repeat(np.arange(n), per_pos)
-    block = np.repeat(np.cumsum(per_pos) - per_pos, per_pos)
-    dst = starts[group[src]] + (np.arange(len(src)) - block)
+    starts, sizes, group = run_ids(partnership)
+    per_pos = sizes[group]  # each position pairs with every position of its partnership
+    src = np.repeat(np.arange(len(partnership)), per_pos)
+    dst = ranges(starts[group], starts[group] + per_pos)
     keep = src != dst
     return src[keep], dst[keep]
 
