@@ -286,3 +286,27 @@ def test_the_invariant_check_catches_broken_bookkeeping(damage, message):
         model.relationships.personal[0] = 1.5
     with pytest.raises(InvariantError, match=message.replace("[", r"\[").replace("]", r"\]")):
         model.check_invariants()
+
+
+def test_the_budget_is_never_overspent_when_deliveries_are_vanishingly_small():
+    """Found by hypothesis: with commitments of 5e-324 the pluralist contract shares of subnormal
+    deliveries summed past the budget; the model caps any mode's spending at what is left."""
+    model = CoopModel(
+        mode="pluralism",
+        rng=0,
+        partnerships__commitment=5e-324,
+        environment__budget=1.0,
+        incentives__reward=0.0,
+        incentives__sanction=0.0,
+        population__government__count=1,
+        population__business__count=0,
+        population__civil_society__count=0,
+        population__community__count=2,
+        population__heterogeneity=0.0,
+        production__substitution=0.0,
+        turnover__rate=0.0,
+    )
+    for _ in range(25):
+        model.step()
+        model.check_invariants()
+        assert model.ledger.get("budget_left", 0.0) >= -1e-12

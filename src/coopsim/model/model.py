@@ -476,6 +476,11 @@ class CoopModel(mesa.Model):
         spending = self.mode.spend(self, budget, rnd)
         seed = np.asarray(spending["seed"], dtype=float)
         training = np.asarray(spending["training"], dtype=float)
+        planned = float(seed.sum() + training.sum())
+        if planned > budget + 1e-9 * max(1.0, self.budget):  # shares of tiny deliveries can
+            # round well past what is left; last-digit rounding is left alone
+            cut = max(budget, 0.0) / planned
+            seed, training = seed * cut, training * cut
         self._pending_seed[ids] += seed
         budget -= float(seed.sum() + training.sum())
         gain = -np.expm1(-cfg.environment.capacity_building * training)  # saturating, < 1
