@@ -8,15 +8,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from coopsim.model.config import Trust
+from coopsim.model.model import CoopModel
 from coopsim.model.partnerships import (
     ACTIVE,
     CAUSE,
     CAUSES,
     MemberTable,
+    PairRows,
     PartnershipTable,
     co_member_pairs,
     segment_sum,
 )
+from coopsim.model.relationships import Relationships
 
 
 def _brute_pairs(partnership: np.ndarray) -> set[tuple[int, int]]:
@@ -214,3 +218,57 @@ def test_compact_and_add_cycles_keep_live_rows_consistent(rounds):
         int(mem.bad_steps[r]): (int(mem.partnership[r]), int(mem.organisation[r])) for r in live
     }
     assert seen == reference
+
+
+# ---- PairRows: co-member pairs' relationship rows kept between rounds -----------------------
+def _fresh(rel, org, part, step):
+    src, dst = co_member_pairs(part)
+    return src, dst, rel.ensure(org[src], org[dst], step)
+
+
+rounds = st.lists(
+    st.lists(  # one round: partnerships as (id, members), ids made ascending and distinct
+        st.tuples(st.integers(0, 12), st.lists(st.integers(0, 9), min_size=1, max_size=4)),
+        max_size=6,
+        unique_by=lambda p: p[0],
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rounds=rounds)
+def test_pair_rows_agree_with_looking_every_pair_up(rounds):
+    """Whatever changes between rounds (members joining, leaving, reordered, partnerships new
+    or gone), the kept rows are those a fresh lookup finds, and no relationship is missed."""
+    kept, fresh = Relationships(10, Trust()), Relationships(10, Trust())
+    pair_rows = PairRows()
+    for step, round_ in enumerate(rounds):
+        round_ = sorted(round_)
+        part = np.array([p for p, members in round_ for _ in members], dtype=np.int64)
+        org = np.array([o for _, members in round_ for o in members], dtype=np.int64)
+        src, dst, rows = pair_rows(kept, org, part, step)
+        want_src, want_dst, want_rows = _fresh(fresh, org, part, step)
+        np.testing.assert_array_equal(src, want_src)
+        np.testing.assert_array_equal(dst, want_dst)
+        np.testing.assert_array_equal(rows, want_rows)  # same rows, created in the same order
+        assert len(kept) == len(fresh)
+
+
+@pytest.mark.parametrize("mode", ["statism", "pluralism", "corporatism", "governance"])
+def test_a_run_keeps_the_same_pair_rows_as_a_fresh_lookup_every_step(mode):
+    model = CoopModel(mode=mode, rng=3, turnover__rate=0.1)
+    keep = model._pair_rows
+    checked = []
+
+    def checking(rel, org, part, step):
+        src, dst, rows = keep(rel, org, part, step)
+        np.testing.assert_array_equal(rows, rel.find(org[src], org[dst]))
+        checked.append(len(rows))
+        return src, dst, rows
+
+    model._pair_rows = checking
+    for _ in range(60):
+        model.step()
+    assert sum(checked) > 0

@@ -17,7 +17,7 @@ import pandas as pd
 
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
-from coopsim.model.arrays import occurrence, run_ids, unique_inverse
+from coopsim.model.arrays import narrow_sum, occurrence, run_ids, unique_inverse
 from coopsim.model.config import ModelConfig, constraint_problems
 from coopsim.model.formation import Drafts, Terms
 from coopsim.model.invariants import InvariantError, invariant_violations
@@ -41,7 +41,7 @@ from coopsim.model.partnerships import (
     STATUS_NAMES,
     MemberTable,
     PartnershipTable,
-    co_member_pairs,
+    PairRows,
     segment_sum,
 )
 from coopsim.model.population import Organisations
@@ -141,6 +141,7 @@ class CoopModel(mesa.Model):
         self.relationships = Relationships(n, config.trust, self.orgs.sector)
         self.partnerships_table = PartnershipTable()
         self.members = MemberTable()
+        self._pair_rows = PairRows()  # co-member pairs' relationship rows, kept between rounds
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
         self._slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)
@@ -397,11 +398,10 @@ class CoopModel(mesa.Model):
         total_share = np.bincount(org, weights=share, minlength=orgs.n)
         share = share / np.maximum(1.0, total_share[org])
         committed = share[:, None] * avail[org]
-        committed_total = committed.sum(axis=1)
+        committed_total = narrow_sum(committed)
 
         # Contribution: the logistic choice on four motivation terms and conditional cooperation.
-        src, dst = co_member_pairs(pid)
-        pair_rows = rel.ensure(org[src], org[dst], t)
+        src, dst, pair_rows = self._pair_rows(rel, org, part, t)
         partners = np.bincount(src, minlength=len(rows))
         trust_in_partners = _row_mean(
             src, rel.effective(pair_rows), partners, cfg.trust.initial_personal
@@ -424,7 +424,7 @@ class CoopModel(mesa.Model):
         choice_noise = self._noise[0][org, slot]
         delivery = delivery_share(terms.utility_gain(cfg.behaviour), choice_noise, cfg.behaviour)
         delivered_units = delivery[:, None] * committed
-        delivered = delivered_units.sum(axis=1)
+        delivered = narrow_sum(delivered_units)
 
         # Production: CES over pooled kinds, with the state's seed finance, bounded by demand.
         pooled = segment_sum(delivered_units, pid, n_p)
@@ -432,7 +432,7 @@ class CoopModel(mesa.Model):
         pooled[:, FINANCE] += seeded
         self._pending_seed[ids] = 0.0
         value = self._produce(pooled, fit, org, pid, n_p)
-        pooled_total = pooled.sum(axis=1)
+        pooled_total = narrow_sum(pooled)
         self._avg_product[ids] = np.where(
             pooled_total > 0, value / np.maximum(pooled_total, 1e-12), self._avg_product[ids]
         )
@@ -498,7 +498,7 @@ class CoopModel(mesa.Model):
         benefit = net[pid] * norm
         standalone = cfg.production.stand_alone
         membership_return = benefit * fit + reward - enf.sanction - standalone * delivered
-        uncommitted = avail.sum(axis=1) - np.bincount(
+        uncommitted = narrow_sum(avail) - np.bincount(
             org, weights=committed_total, minlength=orgs.n
         )
         kept = np.bincount(org, weights=committed_total - delivered, minlength=orgs.n)
@@ -510,7 +510,8 @@ class CoopModel(mesa.Model):
         table.transaction_costs[ids] += paid_costs
 
         # Trust: partners' observed delivery is the evidence; defections leave lasting damage.
-        self._update_trust(pair_rows, observed[dst], ids[pid[src]], org[src], org[dst], t)
+        met = rel.distinct(pair_rows)  # (rows, each pair's index among them)
+        self._update_trust(met, observed[dst], ids[pid[src]], org[src], org[dst], t)
 
         # Motivation crowding from this step's sanctions and rewards.
         orgs.crowding = crowd(
@@ -538,7 +539,7 @@ class CoopModel(mesa.Model):
             "available": float(avail.sum()),
             "committed": float(committed_total.sum()),
             "delivered": float(delivered.sum()),
-            "overcommitted": float((held - avail.sum(axis=1)).max()),
+            "overcommitted": float((held - narrow_sum(avail)).max()),
             "value": float(value.sum()),
             "benefits": float(benefit.sum()),
             "costs_paid": float(paid_costs.sum()),
@@ -586,12 +587,13 @@ class CoopModel(mesa.Model):
             value = value * (self.demand / total)
         return value
 
-    def _update_trust(self, pair_rows, evidence, pid, source, target, t) -> None:
+    def _update_trust(self, met, evidence, pid, source, target, t) -> None:
         """One update per relationship: pairs meeting in several partnerships pool their
-        evidence (mean observed delivery; a defection anywhere counts)."""
+        evidence (mean observed delivery; a defection anywhere counts). ``met`` holds the
+        distinct relationship rows and, for each pair, the index of its row among them."""
         cfg = self.config.trust
         rel = self.relationships
-        rows, where = unique_inverse(pair_rows)
+        rows, where = met
         meetings = np.bincount(where)
         e = np.bincount(where, weights=evidence) / meetings
         defections = np.bincount(where, weights=evidence < cfg.defection_threshold)

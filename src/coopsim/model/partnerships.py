@@ -148,11 +148,66 @@ class MemberTable(_Table):
 def co_member_pairs(partnership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All ordered pairs (a, b), a ≠ b, of positions sharing a partnership.
 
-    ``partnership`` must be grouped (equal values adjacent). Returns position arrays.
+    ``partnership`` must be grouped (equal values adjacent). Returns position arrays, grouped
+    by partnership, ``k·(k − 1)`` pairs for a partnership of ``k``.
     """
-    starts, sizes, group = run_ids(partnership)
+    return _pairs(*run_ids(partnership))
+
+
+class PairRows:
+    """The relationship row of every co-member pair, kept from one round to the next.
+
+    Partnerships change little from step to step: one whose members (the organisations, in
+    order) are those of the last round reuses its pairs' rows; only the others are looked up,
+    and their missing relationships created. The answer is the same as looking every pair up.
+    """
+
+    def __init__(self) -> None:
+        empty = np.zeros(0, dtype=np.int64)
+        self._ids = self._starts = self._sizes = self._org = self._pair_starts = empty
+        self._rows = empty
+
+    def __call__(self, relationships, organisation: np.ndarray, partnership: np.ndarray, step):
+        """``(src, dst, rows)``: the co-member pairs of the live member rows (grouped by
+        ``partnership``, ascending) as positions, and each pair's relationship row."""
+        starts, sizes, group = run_ids(partnership)
+        ids = partnership[starts]
+        src, dst = _pairs(starts, sizes, group)
+        counts = sizes * (sizes - 1)
+        pair_starts = np.cumsum(counts) - counts
+        at, same = self._unchanged(ids, starts, sizes, organisation, group)
+        rows = np.empty(len(src), dtype=np.int64)
+        hit, miss = np.flatnonzero(same), np.flatnonzero(~same)
+        if len(hit):
+            old = self._pair_starts[at[hit]]
+            rows[ranges(pair_starts[hit], pair_starts[hit] + counts[hit])] = self._rows[
+                ranges(old, old + counts[hit])
+            ]
+        if len(miss):
+            look = ranges(pair_starts[miss], pair_starts[miss] + counts[miss])
+            rows[look] = relationships.ensure(
+                organisation[src[look]], organisation[dst[look]], step
+            )
+        self._ids, self._starts, self._sizes = ids, starts, sizes
+        self._org, self._pair_starts, self._rows = organisation, pair_starts, rows
+        return src, dst, rows
+
+    def _unchanged(self, ids, starts, sizes, organisation, group):
+        """Each partnership's index in the last round, and whether its members are the same."""
+        if not len(self._ids):
+            return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+        at = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+        same = (self._ids[at] == ids) & (self._sizes[at] == sizes)
+        check = np.flatnonzero(same[group])  # rows of partnerships that may be unchanged
+        offset = check - starts[group[check]]
+        then = self._org[self._starts[at[group[check]]] + offset]
+        same[group[check[then != organisation[check]]]] = False
+        return at, same
+
+
+def _pairs(starts, sizes, group) -> tuple[np.ndarray, np.ndarray]:
     per_pos = sizes[group]  # each position pairs with every position of its partnership
-    src = np.repeat(np.arange(len(partnership)), per_pos)
+    src = np.repeat(np.arange(len(group)), per_pos)
     dst = ranges(starts[group], starts[group] + per_pos)
     keep = src != dst
     return src[keep], dst[keep]

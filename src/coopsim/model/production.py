@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from coopsim.model.arrays import narrow_max, narrow_sum
+
 __all__ = ["ces", "linear_public_good"]
 
 _RHO_EPS = 1e-9
@@ -35,24 +37,24 @@ def ces(
     # agrees with the general one to within 1e-15 relative (not bit for bit).
     if abs(rho) >= _RHO_EPS and x.size and used.all() and x.min() > 0:
         log_x = np.log(x)
-        log_top = log_x.max(axis=-1)
+        log_top = narrow_max(log_x)
         terms = np.log(a) + rho * (log_x - log_top[..., None])
-        peak = terms.max(axis=-1)
-        lse = peak + np.log(np.exp(terms - peak[..., None]).sum(axis=-1))
+        peak = narrow_max(terms)
+        lse = peak + np.log(narrow_sum(np.exp(terms - peak[..., None])))
         return scale * np.exp(nu * (log_top + np.clip(lse / rho, -745.0, 0.0)))
     present = (x > 0) & used
-    top = np.max(np.where(used, x, 0.0), axis=-1)
+    top = narrow_max(np.where(used, x, 0.0))
     safe_top = np.where(top > 0, top, 1.0)
     log_ratio = np.where(
         present, np.log(np.where(present, x, 1.0)) - np.log(safe_top)[..., None], 0
     )
     if abs(rho) < _RHO_EPS:  # Cobb–Douglas limit
-        rel = np.exp(np.sum(np.where(used, a, 0.0) * log_ratio, axis=-1))
+        rel = np.exp(narrow_sum(np.where(used, a, 0.0) * log_ratio))
     else:
         terms = np.where(present, np.log(np.where(used, a, 1.0)) + rho * log_ratio, -np.inf)
-        peak = np.max(terms, axis=-1)
+        peak = narrow_max(terms)
         safe_peak = np.where(np.isfinite(peak), peak, 0.0)
-        total = np.sum(np.exp(terms - safe_peak[..., None]), axis=-1)
+        total = narrow_sum(np.exp(terms - safe_peak[..., None]))
         lse = safe_peak + np.log(np.where(total > 0, total, 1.0))
         rel = np.exp(np.clip(lse / rho, -745.0, 0.0))  # a power mean never exceeds the maximum
     missing = np.any(used & ~present, axis=-1) if rho <= _RHO_EPS else np.zeros(top.shape, bool)

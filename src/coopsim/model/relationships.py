@@ -33,6 +33,7 @@ class Relationships:
             setattr(self, name, np.zeros(0, dtype=np.int64))
         self._keys = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
+        self._mark = np.zeros(0, dtype=np.int64)  # scratch, one entry per row (see `distinct`)
 
     def __len__(self) -> int:
         return self.size
@@ -60,6 +61,23 @@ class Relationships:
             self._order = np.insert(self._order, pos, new_rows)
             rows[missing] = new_rows[inverse]
         return rows
+
+    def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct rows among ``rows`` and, for each entry, its index among them.
+
+        Like ``np.unique(rows, return_inverse=True)`` but without a sort: each entry writes its
+        position into a scratch column indexed by row, and the position that stays stands for
+        every entry of its row. The distinct rows come in the order of those positions.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(self._mark) < self._cap:
+            self._mark = np.zeros(self._cap, dtype=np.int64)
+        at = np.arange(len(rows))
+        self._mark[rows] = at
+        owner = self._mark[rows]  # the position standing for each entry's row
+        stands = owner == at
+        index = np.cumsum(stands) - 1
+        return rows[stands], index[owner]
 
     def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:
         k = len(src)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coopsim.model import formation
+from coopsim.model.arrays import narrow_sum
 from coopsim.model.config import TransactionCosts
 from coopsim.model.formation import Drafts, Shortlist, Terms
 from coopsim.model.sectors import PUBLIC_VALUE
@@ -73,11 +74,11 @@ def transaction_costs(
 def alignment(a: np.ndarray, b: np.ndarray, rows_a=None, rows_b=None) -> np.ndarray:
     """Cosine similarity of goal vectors (rows of ``a`` against ``b``); with ``rows_a`` and
     ``rows_b``, of ``a[rows_a]`` against ``b[rows_b]``, each row's norm taken once."""
-    na = np.linalg.norm(a, axis=-1)
-    nb = np.linalg.norm(b, axis=-1)
+    na = np.sqrt(narrow_sum(a * a))  # np.linalg.norm, bit for bit
+    nb = np.sqrt(narrow_sum(b * b))
     if rows_a is None:
-        return np.sum(a * b, axis=-1) / np.maximum(na * nb, 1e-12)
-    dot = np.sum(a[rows_a] * b[rows_b], axis=-1)
+        return narrow_sum(a * b) / np.maximum(na * nb, 1e-12)
+    dot = narrow_sum(a[rows_a] * b[rows_b])
     return dot / np.maximum(na[rows_a] * nb[rows_b], 1e-12)
 
 
