@@ -40,8 +40,8 @@ from coopsim.model.partnerships import (
     DISSOLVED,
     STATUS_NAMES,
     MemberTable,
-    PartnershipTable,
     PairRows,
+    PartnershipTable,
     segment_sum,
 )
 from coopsim.model.population import Organisations
