@@ -72,27 +72,36 @@ def fill_seats(
 ) -> Drafts:
     """Found proposals in order: each takes up to ``seats`` of its ranked candidates still free
     and goes ahead with at least ``fewest``; ``free`` (slots per organisation) is used up."""
+    left = free.tolist()  # Python ints: far cheaper than numpy scalars one at a time
     chosen_leads, members, group, considered = [], [], [], []
-    for p, (lead, ranked) in enumerate(zip(leads.tolist(), shortlist.ranked.tolist(), strict=True)):
-        if free[lead] <= 0:
+    rows = zip(
+        leads.tolist(),
+        shortlist.ranked.tolist(),
+        np.asarray(seats).tolist(),
+        np.asarray(fewest).tolist(),
+        shortlist.considered.tolist(),
+        strict=True,
+    )
+    for lead, ranked, want, least, seen in rows:
+        if left[lead] <= 0:
             continue  # recruited meanwhile
-        want = int(seats[p])
         pick = []
         for c in ranked:
-            if c >= 0 and free[c] > 0:
+            if c >= 0 and left[c] > 0:
                 pick.append(c)
                 if len(pick) == want:
                     break
-        if len(pick) < fewest[p]:
+        if len(pick) < least:
             continue
-        free[lead] -= 1
-        free[pick] -= 1
+        for org in (lead, *pick):
+            left[org] -= 1
         g = len(chosen_leads)
         chosen_leads.append(lead)
         members.extend((lead, *pick))
         group.extend([g] * (len(pick) + 1))
-        considered.append(int(shortlist.considered[p]))
+        considered.append(seen)
     as_int = lambda x: np.asarray(x, dtype=np.int64)  # noqa: E731
+    np.subtract.at(free, as_int(members), 1)
     return Drafts(as_int(chosen_leads), as_int(members), as_int(group), as_int(considered))
 
 

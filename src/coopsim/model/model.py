@@ -600,16 +600,15 @@ class CoopModel(mesa.Model):
         transparency = 0.5 * (self.orgs.transparency[source] + self.orgs.transparency[target])
         formality = 0.5 * self.partnerships_table.formality[pid] + 0.5 * transparency
         formality = np.bincount(where, weights=formality) / meetings
-        rel.personal[rows] = trust.update_personal(rel.personal[rows], e, cfg.gain, cfg.loss)
-        rel.damage[rows] = trust.add_damage(rel.damage[rows], defections > 0, cfg.damage)
-        rel.institutionalised[rows] = trust.institutionalise(
+        personal = trust.update_personal(rel.personal[rows], e, cfg.gain, cfg.loss)
+        routine = trust.institutionalise(
             rel.institutionalised[rows], formality, cfg.institutionalisation
         )
+        rel.personal[rows] = personal
+        rel.damage[rows] = trust.add_damage(rel.damage[rows], defections > 0, cfg.damage)
+        rel.institutionalised[rows] = routine
         rel.institutional[rows] = trust.update_institutional(
-            rel.institutional[rows],
-            rel.personal[rows],
-            rel.institutionalised[rows],
-            cfg.institutional_learning,
+            rel.institutional[rows], personal, routine, cfg.institutional_learning
         )
         rel.cooperations[rows] += (meetings - defections).astype(np.int64)
         rel.defections[rows] += defections.astype(np.int64)

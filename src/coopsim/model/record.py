@@ -36,6 +36,10 @@ class Record:
                 self._columns[key] = grown
         for key, value in row.items():
             col = self._columns[key]
+            kind = _SAME.get(type(value))
+            if kind == col.dtype.kind and (kind != "i" or _INT64.min <= value <= _INT64.max):
+                col[self.size] = value  # the usual case: it fits as it is
+                continue
             wanted = _widest(col.dtype, _dtype(value))
             if wanted != col.dtype:  # e.g. an int output that turns fractional, or None
                 col = self._columns[key] = col.astype(wanted)
@@ -63,6 +67,8 @@ class Record:
 
 
 _INT64 = np.iinfo(np.int64)
+# Python types whose values a column of that kind holds unchanged (others take the long road).
+_SAME = {float: "f", int: "i", bool: "b", str: "O"}
 
 
 def _dtype(value: Any) -> np.dtype:

@@ -94,12 +94,13 @@ class Pluralism(GovernanceMode):
         best_first = np.argsort(-score, axis=1, kind="stable")
         ranked = np.take_along_axis(cands, best_first, axis=1)
         ranked_score = np.take_along_axis(score, best_first, axis=1)
-        free = formation.free_slots(model)
+        free = formation.free_slots(model).tolist()
+        bar = held.tolist()
         seats, winners = [], []
         for k, seat in enumerate(weakest.tolist()):  # in id order: a win uses up a free slot
             for c, bid in zip(ranked[k].tolist(), ranked_score[k].tolist(), strict=True):
                 if c >= 0 and free[c] > 0:
-                    if bid > held[seat]:
+                    if bid > bar[seat]:
                         seats.append(rows[seat])
                         winners.append(c)
                         free[c] -= 1
