@@ -45,6 +45,19 @@ def test_narrow_max_is_numpys_max(values):
     _same_bits(narrow_max(values), expected)
 
 
+@pytest.mark.parametrize("shape", [(3, 4), (200, 4), (30, 20, 4), (500, 3), (1000, 1)])
+def test_narrow_helpers_match_numpy_on_many_rows_with_special_values(shape):
+    rng = np.random.default_rng(sum(shape))
+    values = rng.standard_normal(shape) * rng.choice([1e-300, 1e-8, 1.0, 1e8, 1e300], size=shape)
+    special = rng.random(shape)
+    values[special < 0.02] = -0.0
+    values[(special > 0.02) & (special < 0.03)] = np.inf
+    values[(special > 0.03) & (special < 0.035)] = np.nan
+    with np.errstate(all="ignore"):
+        _same_bits(narrow_sum(values), values.sum(axis=-1))
+    _same_bits(narrow_max(values), values.max(axis=-1))
+
+
 def test_narrow_helpers_leave_the_input_alone_and_fall_back_when_wide_or_not_float():
     values = np.arange(12.0).reshape(3, 4)
     before = values.copy()

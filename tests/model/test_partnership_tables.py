@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from coopsim.model.arrays import run_ids
 from coopsim.model.config import Trust
 from coopsim.model.model import CoopModel
 from coopsim.model.partnerships import (
@@ -248,7 +249,8 @@ def test_pair_rows_agree_with_looking_every_pair_up(rounds):
         round_ = sorted(round_)
         part = np.array([p for p, members in round_ for _ in members], dtype=np.int64)
         org = np.array([o for _, members in round_ for o in members], dtype=np.int64)
-        src, dst, rows = pair_rows(kept, org, part, step)
+        starts, sizes, group = run_ids(part)
+        src, dst, rows = pair_rows(kept, org, (starts, sizes, group, part[starts]), step)
         want_src, want_dst, want_rows = _fresh(fresh, org, part, step)
         np.testing.assert_array_equal(src, want_src)
         np.testing.assert_array_equal(dst, want_dst)
@@ -262,8 +264,8 @@ def test_a_run_keeps_the_same_pair_rows_as_a_fresh_lookup_every_step(mode):
     keep = model._pair_rows
     checked = []
 
-    def checking(rel, org, part, step):
-        src, dst, rows = keep(rel, org, part, step)
+    def checking(rel, org, runs, step):
+        src, dst, rows = keep(rel, org, runs, step)
         np.testing.assert_array_equal(rows, rel.find(org[src], org[dst]))
         checked.append(len(rows))
         return src, dst, rows

@@ -20,7 +20,14 @@ __all__ = [
     "unique_inverse",
 ]
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
 _NARROW = 8  # below this many entries numpy adds a row left to right (pairwise from 8 on)
+_FEW_ROWS = 64  # below this many rows numpy's own reduction is the quicker (same bits)
+
+
+def _narrow(values: np.ndarray) -> bool:
+    width = values.shape[-1]
+    return 0 < width < _NARROW and values.size >= _FEW_ROWS * width
 
 
 def narrow_sum(values: np.ndarray) -> np.ndarray:
@@ -31,7 +38,7 @@ def narrow_sum(values: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(values)
     width = values.shape[-1]
-    if width == 0 or width >= _NARROW or values.dtype.kind != "f":
+    if not _narrow(values) or values.dtype.kind != "f":
         return values.sum(axis=-1)
     total = 0.0 + values[..., 0]  # + 0.0 as numpy's sum: -0.0 becomes 0.0
     for k in range(1, width):
@@ -42,7 +49,7 @@ def narrow_sum(values: np.ndarray) -> np.ndarray:
 def narrow_max(values: np.ndarray) -> np.ndarray:
     """``values.max(axis=-1)`` for rows of a few entries, column by column."""
     values = np.asarray(values)
-    if values.shape[-1] == 0 or values.shape[-1] >= _NARROW:
+    if not _narrow(values):
         return values.max(axis=-1)
     peak = values[..., 0].copy()
     for k in range(1, values.shape[-1]):
@@ -50,24 +57,33 @@ def narrow_max(values: np.ndarray) -> np.ndarray:
     return peak
 
 
+def _begins(groups: np.ndarray) -> np.ndarray:
+    """True where a run of equal, adjacent values begins."""
+    begins = np.empty(len(groups), dtype=bool)
+    begins[:1] = True
+    np.not_equal(groups[1:], groups[:-1], out=begins[1:])
+    return begins
+
+
 def run_starts(groups: np.ndarray) -> np.ndarray:
     """Where each run of equal, adjacent values begins."""
-    if not len(groups):
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
+    return np.flatnonzero(_begins(groups))
 
 
 def run_ids(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each run of equal, adjacent values: its start and length, and each entry's run index."""
-    starts = run_starts(groups)
-    lengths = np.diff(np.append(starts, len(groups)))
-    return starts, lengths, np.repeat(np.arange(len(starts)), lengths)
+    begins = _begins(groups)
+    starts = np.flatnonzero(begins)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1:] = len(groups)
+    return starts, ends - starts, np.cumsum(begins) - 1
 
 
 def rank_within(groups: np.ndarray) -> np.ndarray:
     """Position of each entry within its run of equal, adjacent values."""
-    starts, lengths, _ = run_ids(groups)
-    return np.arange(len(groups)) - np.repeat(starts, lengths)
+    at = np.arange(len(groups))
+    return at - np.maximum.accumulate(np.where(_begins(groups), at, 0))
 
 
 def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -80,7 +96,7 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for non-negative integers, by one sort."""
     values = np.asarray(values, dtype=np.int64)
     n = len(values)
-    if n == 0 or values.max() >= np.iinfo(np.int64).max // n:  # packing would overflow
+    if n == 0 or values.max() >= _INT64_MAX // n:  # packing would overflow
         uniq, inverse = np.unique(values, return_inverse=True)
         return uniq, inverse.ravel()
     packed = np.sort(values * n + np.arange(n))

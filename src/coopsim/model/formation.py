@@ -167,11 +167,9 @@ def candidates(
     key = owner * n + org
     at = np.minimum(np.searchsorted(known_keys, key), max(len(known_keys) - 1, 0))
     bad = barred(owner, org) | (known_keys[at] == key if len(known_keys) else False)
-    pos = np.tile(np.arange(width), len(short))
-    first = np.lexsort((pos, org, row))
+    first = np.argsort(key, kind="stable")  # by row (``owner`` rises with it), org, draw
     dup = np.zeros(len(org), dtype=bool)
-    same = (row[first][1:] == row[first][:-1]) & (org[first][1:] == org[first][:-1])
-    dup[first[1:][same]] = True
+    dup[first[1:][key[first][1:] == key[first][:-1]]] = True  # a repeat of an earlier draw
     keep = ~bad & ~dup
     row, org = row[keep], org[keep]  # still in draw order within each row
     rank = rank_within(row)

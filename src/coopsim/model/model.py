@@ -142,6 +142,7 @@ class CoopModel(mesa.Model):
         self.partnerships_table = PartnershipTable()
         self.members = MemberTable()
         self._pair_rows = PairRows()  # co-member pairs' relationship rows, kept between rounds
+        self._sector_pairs: tuple[np.ndarray, list[str]] | None = None  # for _sector_trust
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
         self._slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)
@@ -387,7 +388,7 @@ class CoopModel(mesa.Model):
         orgs, mem, table, rel = self.orgs, self.members, self.partnerships_table, self.relationships
         org = mem.organisation[rows]
         part = mem.partnership[rows]  # grouped: local partnership index by runs
-        starts, _, pid = run_ids(part)
+        starts, sizes, pid = run_ids(part)
         ids = part[starts]
         n_p = len(ids)
         slot = mem.slot[rows]
@@ -401,14 +402,14 @@ class CoopModel(mesa.Model):
         committed_total = narrow_sum(committed)
 
         # Contribution: the logistic choice on four motivation terms and conditional cooperation.
-        src, dst, pair_rows = self._pair_rows(rel, org, part, t)
+        src, dst, pair_rows = self._pair_rows(rel, org, (starts, sizes, pid, ids), t)
         partners = np.bincount(src, minlength=len(rows))
         trust_in_partners = _row_mean(
             src, rel.effective(pair_rows), partners, cfg.trust.initial_personal
         )
         fit = alignment(orgs.goals, table.objective[ids], org, pid)
         reward_exp, sanction_exp = self.mode.expected_incentives(self, org)
-        size = np.bincount(pid, minlength=n_p)
+        size = sizes
         expected_share = 1.0 / size[pid]
         private = expected_share * self._avg_product[ids][pid] * fit - cfg.production.stand_alone
         terms = MotivationTerms(
@@ -737,7 +738,7 @@ class CoopModel(mesa.Model):
             "mode": self.mode.name,
             "demand": self.demand,
             "budget": self.budget,
-            "participation_rate": float(np.mean(orgs.memberships > 0)) if orgs.n else 0.0,
+            "participation_rate": np.count_nonzero(orgs.memberships) / orgs.n if orgs.n else 0.0,
             "mean_trust": float(eff.mean()) if len(eff) else self.config.trust.initial_personal,
             "active_partnerships": active,
             "partnerships_formed": self._formed_now,
@@ -770,17 +771,20 @@ class CoopModel(mesa.Model):
 
     def _sector_trust(self, eff: np.ndarray) -> dict[str, float]:
         """Mean effective trust between each pair of sectors present (either direction)."""
-        present = np.flatnonzero(np.bincount(self.orgs.sector, minlength=len(SECTORS))).tolist()
+        if self._sector_pairs is None:  # the sectors present never change
+            present = np.flatnonzero(np.bincount(self.orgs.sector, minlength=len(SECTORS)))
+            pairs = [(s, u) for i, s in enumerate(present.tolist()) for u in present[i:].tolist()]
+            self._sector_pairs = (
+                np.array([4 * s + u for s, u in pairs], dtype=np.int64),
+                [f"trust_{SECTORS[s]}_{SECTORS[u]}" for s, u in pairs],
+            )
+        codes, names = self._sector_pairs
         code = self.relationships.view("pair")
-        sums = np.bincount(code, weights=eff, minlength=16)
-        counts = np.bincount(code, minlength=16)
-        out = {}
-        for i, s in enumerate(present):
-            for u in present[i:]:
-                c = s * 4 + u
-                value = sums[c] / counts[c] if counts[c] else self.config.trust.initial_personal
-                out[f"trust_{SECTORS[s]}_{SECTORS[u]}"] = float(value)
-        return out
+        sums = np.bincount(code, weights=eff, minlength=16)[codes]
+        counts = np.bincount(code, minlength=16)[codes]
+        mean = sums / np.maximum(counts, 1)
+        values = np.where(counts > 0, mean, self.config.trust.initial_personal)
+        return dict(zip(names, values.tolist(), strict=True))
 
     def check_invariants(self) -> None:
         """Raise InvariantError naming every broken invariant of the current state."""

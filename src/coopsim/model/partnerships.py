@@ -115,17 +115,17 @@ class MemberTable(_Table):
 
     def add(self, partnership, organisations: np.ndarray, slots: np.ndarray, step: int):
         rows = self._reserve(len(organisations))
+        new = slice(self.size - len(rows), self.size)  # the same rows, as a slice: cheaper
         for name in self.columns:  # rows may be reused after compaction
-            getattr(self, name)[rows] = 0
-        self.partnership[rows] = partnership
-        self.organisation[rows] = organisations
-        self.slot[rows] = slots
-        self.active[rows] = True
-        self.joined[rows] = step
-        self.left[rows] = -1
-        self.cause[rows] = 0
-        self.delivery[rows] = 1.0
-        self.observed[rows] = 1.0
+            getattr(self, name)[new] = 0
+        self.partnership[new] = partnership
+        self.organisation[new] = organisations
+        self.slot[new] = slots
+        self.active[new] = True
+        self.joined[new] = step
+        self.left[new] = -1
+        self.delivery[new] = 1.0
+        self.observed[new] = 1.0
         return rows
 
     def live(self) -> np.ndarray:
@@ -167,24 +167,24 @@ class PairRows:
         self._ids = self._starts = self._sizes = self._org = self._pair_starts = empty
         self._rows = empty
 
-    def __call__(self, relationships, organisation: np.ndarray, partnership: np.ndarray, step):
-        """``(src, dst, rows)``: the co-member pairs of the live member rows (grouped by
-        ``partnership``, ascending) as positions, and each pair's relationship row."""
-        starts, sizes, group = run_ids(partnership)
-        ids = partnership[starts]
+    def __call__(self, relationships, organisation: np.ndarray, runs, step: int):
+        """``(src, dst, rows)``: the co-member pairs of the live member rows as positions, and
+        each pair's relationship row. ``runs`` is ``arrays.run_ids`` of the rows' partnership
+        ids (ascending) and ``ids`` those ids, one per run: ``(starts, sizes, group, ids)``."""
+        starts, sizes, group, ids = runs
         src, dst = _pairs(starts, sizes, group)
         counts = sizes * (sizes - 1)
         pair_starts = np.cumsum(counts) - counts
         at, same = self._unchanged(ids, starts, sizes, organisation, group)
-        rows = np.empty(len(src), dtype=np.int64)
-        hit, miss = np.flatnonzero(same), np.flatnonzero(~same)
-        if len(hit):
-            old = self._pair_starts[at[hit]]
-            rows[ranges(pair_starts[hit], pair_starts[hit] + counts[hit])] = self._rows[
-                ranges(old, old + counts[hit])
-            ]
-        if len(miss):
-            look = ranges(pair_starts[miss], pair_starts[miss] + counts[miss])
+        of_pair = group[src]  # each pair's partnership
+        kept = same[of_pair]
+        if len(self._rows):  # where it was in the last round, for a partnership unchanged since
+            was = np.arange(len(src)) + (self._pair_starts[at] - pair_starts)[of_pair]
+            rows = self._rows[np.where(kept, was, 0)]
+        else:
+            rows = np.zeros(len(src), dtype=np.int64)
+        look = np.flatnonzero(~kept)
+        if len(look):
             rows[look] = relationships.ensure(
                 organisation[src[look]], organisation[dst[look]], step
             )

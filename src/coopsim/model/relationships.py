@@ -56,11 +56,19 @@ class Relationships:
             new_keys, inverse = unique_inverse(source[missing] * self.n + target[missing])
             src, dst = np.divmod(new_keys, self.n)
             new_rows = self._append(src, dst, step)
-            pos = np.searchsorted(self._keys, new_keys)
-            self._keys = np.insert(self._keys, pos, new_keys)
-            self._order = np.insert(self._order, pos, new_rows)
+            self._index(new_keys, new_rows)
             rows[missing] = new_rows[inverse]
         return rows
+
+    def _index(self, new_keys: np.ndarray, new_rows: np.ndarray) -> None:
+        """Merge sorted new keys (and their rows) into the sorted key index."""
+        at = np.searchsorted(self._keys, new_keys) + np.arange(len(new_keys))  # final places
+        old = np.ones(len(self._keys) + len(new_keys), dtype=bool)
+        old[at] = False
+        keys, order = np.empty(len(old), dtype=np.int64), np.empty(len(old), dtype=np.int64)
+        keys[at], order[at] = new_keys, new_rows
+        keys[old], order[old] = self._keys, self._order
+        self._keys, self._order = keys, order
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct rows among ``rows`` and, for each entry, its index among them.

@@ -37,11 +37,12 @@ class Governance(GovernanceMode):
         lead = np.broadcast_to(leads[:, None], cands.shape)
         fit = alignment(orgs.goals[them], orgs.goals[leads][:, None, :])
         comp, back = self.pooled_gains(model, leads, cands)
-        score = model.trust_between(lead, them) + comp / formation.row_max(comp, cands) + fit
+        trust_in, trusted_by = model.trust_between(np.stack((lead, them)), np.stack((them, lead)))
+        score = trust_in + comp / formation.row_max(comp, cands) + fit
         score = score + rng.gumbel(size=cands.shape) * 0.3
         # Voluntary: a candidate joins with a chance that rises with shared goals, with its
         # trust in the lead and with what the lead's resources add to its own (complementarity).
-        appeal = fit + model.trust_between(them, lead) + 0.5 * back / formation.row_max(back, cands)
+        appeal = fit + trusted_by + 0.5 * back / formation.row_max(back, cands)
         willing = rng.random(cands.shape) < 0.5 * (1.0 + np.tanh(3.0 * (appeal - 1.2)))
         return Shortlist(rank(cands, score, keep=willing), (cands >= 0).sum(axis=1))
 
