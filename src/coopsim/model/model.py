@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from coopsim.model import learning, trust
+from coopsim.model import allocator, learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.arrays import narrow_sum, occurrence, run_ids, unique_inverse
 from coopsim.model.config import ModelConfig, constraint_problems
@@ -125,6 +125,7 @@ class CoopModel(mesa.Model):
         problems = constraint_problems(config)
         if problems:
             raise ValueError("invalid model parameters: " + "; ".join(problems))
+        allocator.tune()  # keep freed memory for the next step's arrays (glibc; results unchanged)
         self.seed = _seed_of(rng)
         super().__init__(rng=self.seed)
         self.config = config
