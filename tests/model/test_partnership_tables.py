@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 from coopsim.model.arrays import run_ids
 from coopsim.model.config import Trust
 from coopsim.model.model import CoopModel
+from coopsim.model.modes.base import alignment
 from coopsim.model.partnerships import (
     ACTIVE,
     CAUSE,
@@ -274,3 +275,16 @@ def test_a_run_keeps_the_same_pair_rows_as_a_fresh_lookup_every_step(mode):
     for _ in range(60):
         model.step()
     assert sum(checked) > 0
+
+
+@pytest.mark.parametrize("mode", ["statism", "pluralism", "corporatism", "governance"])
+def test_a_members_goal_fit_kept_since_joining_is_its_alignment_now(mode):
+    model = CoopModel(mode=mode, rng=4, turnover__rate=0.1)
+    for _ in range(50):
+        model.step()
+    mem, table = model.members, model.partnerships_table
+    rows = mem.live()
+    assert len(rows)
+    org, part = mem.organisation[rows], mem.partnership[rows]
+    now = alignment(model.orgs.goals, table.objective, org, part)
+    np.testing.assert_array_equal(mem.fit[rows], now)

@@ -235,9 +235,8 @@ class CoopModel(mesa.Model):
             )
         self.mode.review(self, t)
         self._learn_by_imitation()
-        self.relationships.damage[: len(self.relationships)] = trust.heal(
-            self.relationships.view("damage"), self.config.trust.healing
-        )
+        damage = self.relationships.view("damage")
+        trust.heal(damage, self.config.trust.healing, out=damage)
         self.orgs.liaison_tenure += 1
         self._record(t, stats)
         if self.members.size > 256 and self.members.view("active").mean() < 0.5:
@@ -358,6 +357,9 @@ class CoopModel(mesa.Model):
         self._slots[organisations, slots] = True
         rows = self.members.add(pids, organisations, slots, t)
         self.members.commitment[rows] = commitment
+        # Goals and objectives never change: a member's goal fit is fixed when it joins.
+        objective = self.partnerships_table.objective[pids]
+        self.members.fit[rows] = alignment(self.orgs.goals[organisations], objective)
         np.add.at(self.orgs.memberships, organisations, 1)
         self.orgs.ever_partnered[organisations] = True
         listed = self.partnerships_table.member_lists
@@ -408,7 +410,7 @@ class CoopModel(mesa.Model):
         trust_in_partners = _row_mean(
             src, rel.effective(pair_rows), partners, cfg.trust.initial_personal
         )
-        fit = alignment(orgs.goals, table.objective[ids], org, pid)
+        fit = mem.fit[rows]  # alignment of the member's goals with the objective
         reward_exp, sanction_exp = self.mode.expected_incentives(self, org)
         size = sizes
         expected_share = 1.0 / size[pid]
@@ -782,7 +784,7 @@ class CoopModel(mesa.Model):
         codes, names = self._sector_pairs
         code = self.relationships.view("pair")
         sums = np.bincount(code, weights=eff, minlength=16)[codes]
-        counts = np.bincount(code, minlength=16)[codes]
+        counts = self.relationships.pair_count[codes]
         mean = sums / np.maximum(counts, 1)
         values = np.where(counts > 0, mean, self.config.trust.initial_personal)
         return dict(zip(names, values.tolist(), strict=True))

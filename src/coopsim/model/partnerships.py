@@ -107,6 +107,7 @@ class MemberTable(_Table):
         "left": (np.dtype(np.int64), ()),
         "cause": (np.dtype(np.int8), ()),
         "commitment": (np.dtype(float), ()),  # share of endowment committed
+        "fit": (np.dtype(float), ()),  # goal alignment with the partnership's objective
         "delivery": (np.dtype(float), ()),  # share of the commitment delivered, last step
         "observed": (np.dtype(float), ()),  # delivery as partners saw it, last step
         "bad_steps": (np.dtype(np.int64), ()),

@@ -34,6 +34,7 @@ class Relationships:
         self._keys = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
         self._mark = np.zeros(0, dtype=np.int64)  # scratch, one entry per row (see `distinct`)
+        self.pair_count = np.zeros(16, dtype=np.int64)  # rows per `pair` code
 
     def __len__(self) -> int:
         return self.size
@@ -103,6 +104,7 @@ class Relationships:
         self.last_met[rows] = step
         a, b = self._group[src], self._group[dst]
         self.pair[rows] = 4 * np.minimum(a, b) + np.maximum(a, b)
+        self.pair_count += np.bincount(self.pair[rows], minlength=16)
         self.size += k
         return rows
 

@@ -35,8 +35,9 @@ def add_damage(damage: np.ndarray, defected: np.ndarray, amount: float) -> np.nd
     return damage + amount * defected * (1.0 - damage)
 
 
-def heal(damage: np.ndarray, rate: float) -> np.ndarray:
-    return damage * (1.0 - rate)
+def heal(damage: np.ndarray, rate: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Damage fades at ``rate`` per step (in place with ``out=damage``)."""
+    return np.multiply(damage, 1.0 - rate, out=out)
 
 
 def institutionalise(
