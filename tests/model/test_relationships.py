@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopsim.model import trust
+from coopsim.model import relationships, trust
 from coopsim.model.config import Trust
 from coopsim.model.relationships import Relationships
 
@@ -98,9 +98,19 @@ def test_growth_keeps_earlier_rows():
         st.lists(st.tuples(st.integers(0, N - 1), st.integers(0, N - 1)), max_size=30),
         min_size=1,
         max_size=8,
-    )
+    ),
+    recent_min=st.sampled_from([1, 5, 4096]),
 )
-def test_ensure_and_find_agree_with_a_dictionary(batches):
+def test_ensure_and_find_agree_with_a_dictionary(batches, recent_min):
+    """Whether new keys wait in the recent part of the index or have joined the main one."""
+    saved, relationships._RECENT_MIN = relationships._RECENT_MIN, recent_min
+    try:
+        _agree_with_a_dictionary(batches)
+    finally:
+        relationships._RECENT_MIN = saved
+
+
+def _agree_with_a_dictionary(batches):
     rel = _rel()
     seen: dict[tuple[int, int], int] = {}
     for step, batch in enumerate(batches):

@@ -600,7 +600,8 @@ class CoopModel(mesa.Model):
         rows, where = met
         meetings = np.bincount(where)
         e = np.bincount(where, weights=evidence) / meetings
-        defections = np.bincount(where, weights=evidence < cfg.defection_threshold)
+        defected = evidence < cfg.defection_threshold
+        defections = np.bincount(where[defected], minlength=len(rows))
         transparency = 0.5 * (self.orgs.transparency[source] + self.orgs.transparency[target])
         formality = 0.5 * self.partnerships_table.formality[pid] + 0.5 * transparency
         formality = np.bincount(where, weights=formality) / meetings
@@ -609,13 +610,14 @@ class CoopModel(mesa.Model):
             rel.institutionalised[rows], formality, cfg.institutionalisation
         )
         rel.personal[rows] = personal
-        rel.damage[rows] = trust.add_damage(rel.damage[rows], defections > 0, cfg.damage)
+        betrayed = rows[defections > 0]  # only these take damage
+        rel.damage[betrayed] = trust.add_damage(rel.damage[betrayed], True, cfg.damage)
         rel.institutionalised[rows] = routine
         rel.institutional[rows] = trust.update_institutional(
             rel.institutional[rows], personal, routine, cfg.institutional_learning
         )
-        rel.cooperations[rows] += (meetings - defections).astype(np.int64)
-        rel.defections[rows] += defections.astype(np.int64)
+        rel.cooperations[rows] += meetings - defections
+        rel.defections[betrayed] += defections[defections > 0]
         rel.last_met[rows] = t
 
     def _exits(self, rnd: Round, ret, trust_in, partner_seen, fit, t):
@@ -665,8 +667,10 @@ class CoopModel(mesa.Model):
             np.where(walked, CAUSE["lead_exit"], lead_cause),
             np.where(main_cause > 0, main_cause, CAUSE["too_few_members"]),
         )
-        self._end(ids[complete], COMPLETED, np.full(int(complete.sum()), CAUSE["completed"]), t)
-        self._end(ids[dissolve], DISSOLVED, causes[dissolve], t)
+        ending = complete | dissolve
+        status = np.where(complete, COMPLETED, DISSOLVED)
+        causes = np.where(complete, CAUSE["completed"], causes)
+        self._end(ids[ending], status[ending], causes[ending], t)
         return int(leaving.sum()), int(dissolve.sum()), int(complete.sum())
 
     def _leave(self, rows: np.ndarray, cause: np.ndarray, t: int) -> None:
@@ -679,7 +683,8 @@ class CoopModel(mesa.Model):
         self._slots[orgs, mem.slot[rows]] = False
         self._update_eligibility(orgs)
 
-    def _end(self, ids: np.ndarray, status: int, causes: np.ndarray, t: int) -> None:
+    def _end(self, ids: np.ndarray, status, causes: np.ndarray, t: int) -> None:
+        """Partnerships end (``status`` and ``causes`` for each); their members leave."""
         if not len(ids):
             return
         table, mem = self.partnerships_table, self.members

@@ -33,6 +33,8 @@ class Relationships:
             setattr(self, name, np.zeros(0, dtype=np.int64))
         self._keys = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
+        self._recent_keys = np.zeros(0, dtype=np.int64)  # keys added lately, sorted apart
+        self._recent_order = np.zeros(0, dtype=np.int64)
         self._mark = np.zeros(0, dtype=np.int64)  # scratch, one entry per row (see `distinct`)
         self.pair_count = np.zeros(16, dtype=np.int64)  # rows per `pair` code
 
@@ -42,10 +44,12 @@ class Relationships:
     def find(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Row of each pair, or -1 where the two have never met."""
         keys = np.asarray(source, dtype=np.int64) * self.n + np.asarray(target, dtype=np.int64)
-        if not len(self._keys):
-            return np.full(keys.shape, -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        return np.where(self._keys[pos] == keys, self._order[pos], -1)
+        flat = keys.reshape(-1)
+        rows = _lookup(self._keys, self._order, flat)
+        if len(self._recent_keys):
+            unknown = np.flatnonzero(rows < 0)
+            rows[unknown] = _lookup(self._recent_keys, self._recent_order, flat[unknown])
+        return rows.reshape(keys.shape)
 
     def ensure(self, source: np.ndarray, target: np.ndarray, step: int) -> np.ndarray:
         """Rows of the pairs, creating those that do not exist yet with initial trust."""
@@ -62,14 +66,17 @@ class Relationships:
         return rows
 
     def _index(self, new_keys: np.ndarray, new_rows: np.ndarray) -> None:
-        """Merge sorted new keys (and their rows) into the sorted key index."""
-        at = np.searchsorted(self._keys, new_keys) + np.arange(len(new_keys))  # final places
-        old = np.ones(len(self._keys) + len(new_keys), dtype=bool)
-        old[at] = False
-        keys, order = np.empty(len(old), dtype=np.int64), np.empty(len(old), dtype=np.int64)
-        keys[at], order[at] = new_keys, new_rows
-        keys[old], order[old] = self._keys, self._order
-        self._keys, self._order = keys, order
+        """Add sorted new keys (and their rows) to the index: to the small recent part, which
+        joins the main part once it holds more than a sixteenth as many keys. Each merge
+        copies the whole index, so merging every step would cost O(rows) a step."""
+        self._recent_keys, self._recent_order = _merged(
+            self._recent_keys, self._recent_order, new_keys, new_rows
+        )
+        if len(self._recent_keys) > max(_RECENT_MIN, len(self._keys) // 16):
+            self._keys, self._order = _merged(
+                self._keys, self._order, self._recent_keys, self._recent_order
+            )
+            self._recent_keys = self._recent_order = np.zeros(0, dtype=np.int64)
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct rows among ``rows`` and, for each entry, its index among them.
@@ -142,3 +149,25 @@ class Relationships:
         flag = np.zeros(self.n, dtype=bool)
         flag[organisations] = True
         return np.flatnonzero(flag[self.view("target")])
+
+
+_RECENT_MIN = 4096  # recent keys kept apart before they join the main index
+
+
+def _lookup(keys: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each wanted key in a sorted key index, or -1."""
+    if not len(keys):
+        return np.full(wanted.shape, -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[pos] == wanted, order[pos], -1)
+
+
+def _merged(keys, order, new_keys, new_rows) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted key indexes (with their rows) as one; the keys are distinct."""
+    at = np.searchsorted(keys, new_keys) + np.arange(len(new_keys))  # final places
+    old = np.ones(len(keys) + len(new_keys), dtype=bool)
+    old[at] = False
+    out_keys, out_order = np.empty(len(old), dtype=np.int64), np.empty(len(old), dtype=np.int64)
+    out_keys[at], out_order[at] = new_keys, new_rows
+    out_keys[old], out_order[old] = keys, order
+    return out_keys, out_order
