@@ -27,6 +27,20 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, reference, result_r
     assert session["executor"] == "dask" and session["scheduler"] == "LocalCluster"
 
 
+def test_the_local_cluster_runs_its_workers_without_the_statistical_profiler():
+    import dask
+
+    from coopsim.experiments.executors import DaskExecutor
+
+    executor = DaskExecutor(1)
+    try:
+        enabled = executor.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(enabled.values()) == [False]
+    finally:
+        executor.close()
+    assert dask.config.get("distributed.worker.profile.enabled")  # this process's is untouched
+
+
 @pytest.fixture
 def cluster():
     with distributed.LocalCluster(

@@ -184,7 +184,13 @@ class DaskExecutor:
             self.client = distributed.Client(scheduler, timeout="30s")
             self.client.wait_for_workers(1, timeout=120)
         else:
-            with _children_ignore_ctrl_c():
+            import dask
+
+            # The workers' statistical profiler samples every thread's stack every 10 ms for the
+            # dashboard; in a single-threaded worker running CPU-bound batches it only competes
+            # for the interpreter lock. The cluster is ours, so it goes without.
+            quiet = {"distributed.worker.profile.enabled": False}
+            with _children_ignore_ctrl_c(), dask.config.set(quiet):
                 self.cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
