@@ -288,3 +288,15 @@ def test_a_members_goal_fit_kept_since_joining_is_its_alignment_now(mode):
     org, part = mem.organisation[rows], mem.partnership[rows]
     now = alignment(model.orgs.goals, table.objective, org, part)
     np.testing.assert_array_equal(mem.fit[rows], now)
+
+
+def test_member_lists_keep_everyone_ever_a_member_once_in_the_order_they_first_joined():
+    table = PartnershipTable()
+    table.add(np.array([5, 9, 7]), np.array([2, 1, 1]), np.full((3, 4), 0.25))
+    assert table.member_lists == [(), (), ()]
+    table.joined(np.array([0, 0, 1]), np.array([5, 6, 9]))
+    table.joined(np.array([2, 0]), np.array([7, 5]))  # 5 joins partnership 0 again: listed once
+    table.joined(np.array([0]), np.array([3]))
+    assert table.member_lists == [(5, 6, 3), (9,), (7,)]
+    table.add(np.array([1]), np.array([1]), np.full((1, 4), 0.25))
+    assert table.member_lists == [(5, 6, 3), (9,), (7,), ()]

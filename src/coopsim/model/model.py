@@ -362,10 +362,7 @@ class CoopModel(mesa.Model):
         self.members.fit[rows] = alignment(self.orgs.goals[organisations], objective)
         np.add.at(self.orgs.memberships, organisations, 1)
         self.orgs.ever_partnered[organisations] = True
-        listed = self.partnerships_table.member_lists
-        for pid, org in zip(pids.tolist(), organisations.tolist(), strict=True):
-            if org not in listed[pid]:
-                listed[pid] = (*listed[pid], org)
+        self.partnerships_table.joined(pids, organisations)
         self._update_eligibility(organisations)
 
     def replace_members(self, rows: np.ndarray, newcomers: np.ndarray, t: int) -> None:

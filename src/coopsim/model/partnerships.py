@@ -79,7 +79,22 @@ class PartnershipTable(_Table):
 
     def __init__(self) -> None:
         super().__init__()
-        self.member_lists: list[tuple[int, ...]] = []
+        self._joins: list[np.ndarray] = []  # (partnership, organisation) rows, in join order
+        self._member_lists: list[tuple[int, ...]] | None = None
+
+    def joined(self, partnerships: np.ndarray, organisations: np.ndarray) -> None:
+        """Organisations joined these partnerships (for ``member_lists``)."""
+        self._joins.append(np.stack((partnerships, organisations), axis=1).astype(np.int64))
+        self._member_lists = None
+
+    @property
+    def member_lists(self) -> list[tuple[int, ...]]:
+        """Everyone ever a member of each partnership, in the order they first joined.
+
+        Built when asked from the log of joins (a step only appends to the log)."""
+        if self._member_lists is None:
+            self._member_lists = _first_joins(self._joins, self.size)
+        return self._member_lists
 
     def add(self, leads: np.ndarray, sizes: np.ndarray, objective: np.ndarray, **values):
         """New partnerships (one per lead, ``sizes`` founding members each); their row ids."""
@@ -90,11 +105,24 @@ class PartnershipTable(_Table):
         self.initial_members[rows] = sizes
         for name, value in values.items():
             getattr(self, name)[rows] = value
-        self.member_lists.extend(() for _ in rows)  # everyone ever a member, filled as they join
+        self._member_lists = None
         return rows
 
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.view("status") == ACTIVE)
+
+
+def _first_joins(joins: list[np.ndarray], size: int) -> list[tuple[int, ...]]:
+    """Each partnership's organisations in the order of their first join."""
+    pairs = np.concatenate(joins) if joins else np.zeros((0, 2), dtype=np.int64)
+    span = int(pairs[:, 1].max()) + 1 if len(pairs) else 1
+    _, first = np.unique(pairs[:, 0] * span + pairs[:, 1], return_index=True)
+    first.sort()  # join order
+    pid, org = pairs[first, 0], pairs[first, 1]
+    order = np.argsort(pid, kind="stable")
+    bounds = np.searchsorted(pid[order], np.arange(size + 1)).tolist()
+    orgs = org[order].tolist()
+    return [tuple(orgs[bounds[p] : bounds[p + 1]]) for p in range(size)]
 
 
 class MemberTable(_Table):
