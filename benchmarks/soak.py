@@ -132,9 +132,6 @@ def history_bytes(model: Any) -> int | None:
     if partnerships is None:
         return None
     total = sum(a.nbytes for a in _arrays(partnerships))
-    joins = getattr(partnerships, "_joins", None)  # the log the member lists are built from
-    if isinstance(joins, list):
-        total += _python_bytes(joins)  # getsizeof counts an array's own data
     size, n = partnerships.size, model.orgs.n
     if size:  # the model's own arrays with a row per partnership (not per organisation)
         total += sum(

@@ -79,12 +79,20 @@ class PartnershipTable(_Table):
 
     def __init__(self) -> None:
         super().__init__()
-        self._joins: list[np.ndarray] = []  # (partnership, organisation) rows, in join order
+        self._joins = np.zeros((0, 2), dtype=np.int64)  # (partnership, organisation), in order
+        self._joined = 0  # rows of ``_joins`` in use (it doubles when full)
         self._member_lists: list[tuple[int, ...]] | None = None
 
     def joined(self, partnerships: np.ndarray, organisations: np.ndarray) -> None:
         """Organisations joined these partnerships (for ``member_lists``)."""
-        self._joins.append(np.stack((partnerships, organisations), axis=1).astype(np.int64))
+        k = len(organisations)
+        if self._joined + k > len(self._joins):
+            grown = np.zeros((max(2 * len(self._joins), self._joined + k, 64), 2), np.int64)
+            grown[: self._joined] = self._joins[: self._joined]
+            self._joins = grown
+        self._joins[self._joined : self._joined + k, 0] = partnerships
+        self._joins[self._joined : self._joined + k, 1] = organisations
+        self._joined += k
         self._member_lists = None
 
     @property
@@ -93,7 +101,7 @@ class PartnershipTable(_Table):
 
         Built when asked from the log of joins (a step only appends to the log)."""
         if self._member_lists is None:
-            self._member_lists = _first_joins(self._joins, self.size)
+            self._member_lists = _first_joins(self._joins[: self._joined], self.size)
         return self._member_lists
 
     def add(self, leads: np.ndarray, sizes: np.ndarray, objective: np.ndarray, **values):
@@ -112,9 +120,9 @@ class PartnershipTable(_Table):
         return np.flatnonzero(self.view("status") == ACTIVE)
 
 
-def _first_joins(joins: list[np.ndarray], size: int) -> list[tuple[int, ...]]:
-    """Each partnership's organisations in the order of their first join."""
-    pairs = np.concatenate(joins) if joins else np.zeros((0, 2), dtype=np.int64)
+def _first_joins(pairs: np.ndarray, size: int) -> list[tuple[int, ...]]:
+    """Each partnership's organisations in the order of their first join (``pairs``: rows of
+    partnership, organisation)."""
     span = int(pairs[:, 1].max()) + 1 if len(pairs) else 1
     _, first = np.unique(pairs[:, 0] * span + pairs[:, 1], return_index=True)
     first.sort()  # join order
