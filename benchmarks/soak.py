@@ -127,11 +127,14 @@ def recorded_bytes(model: Any) -> int | None:
 
 
 def history_bytes(model: Any) -> int | None:
-    """The partnership table (allocated columns, member lists) and per-partnership arrays."""
+    """The partnership table (allocated columns, the join log) and per-partnership arrays."""
     partnerships = getattr(model, "partnerships_table", None)
     if partnerships is None:
         return None
     total = sum(a.nbytes for a in _arrays(partnerships))
+    joins = getattr(partnerships, "_joins", None)  # the join log: count the rows in use, since
+    if isinstance(joins, np.ndarray):  # its spare half is never written (so never resident)
+        total -= joins.nbytes - partnerships._joined * joins.itemsize * joins.shape[1]
     size, n = partnerships.size, model.orgs.n
     if size:  # the model's own arrays with a row per partnership (not per organisation)
         total += sum(
@@ -489,7 +492,7 @@ def main() -> None:
             )
         print(
             "verdict: model state memory (control runs: recorded output emptied every 1,000 "
-            f"steps): {'flat' if flat == len(flat_rest) else 'NOT flat'} in {flat} of "
+            f"steps): {'' if flat == len(flat_rest) else 'NOT flat; '}flat in {flat} of "
             f"{len(flat_rest)} modes; {judged}"
         )
     if asis:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import threading
 import time
@@ -27,18 +28,40 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, reference, result_r
     assert session["executor"] == "dask" and session["scheduler"] == "LocalCluster"
 
 
-def test_the_local_cluster_runs_its_workers_without_the_statistical_profiler():
+def _worker_settings():
+    import dask
+
+    from coopsim.model import CoopModel, allocator
+
+    CoopModel(rng=1)  # a model sets the allocator up, as a batch would
+    return (
+        dask.config.get("distributed.worker.profile.enabled"),
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        allocator.tune(),
+    )
+
+
+def test_the_local_cluster_runs_its_workers_without_the_profiler_or_the_nannys_malloc_setting():
     import dask
 
     from coopsim.experiments.executors import DaskExecutor
+    from coopsim.model import allocator
 
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")  # other tests' clusters may have set it
     executor = DaskExecutor(1)
     try:
-        enabled = executor.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
-        assert list(enabled.values()) == [False]
+        (profiled, trim, tuned), *_ = executor.client.run(_worker_settings).values()
     finally:
         executor.close()
+    assert profiled is False
+    assert trim == before  # the nanny added nothing (a value here was inherited)
+    if before is None:
+        glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+        switched_off = os.environ.get("COOPSIM_TUNE_MALLOC", "1").lower() in allocator._OFF
+        chosen = any(name in os.environ for name in allocator._CHOSEN_ELSEWHERE)
+        assert tuned is (glibc and not switched_off and not chosen)
     assert dask.config.get("distributed.worker.profile.enabled")  # this process's is untouched
+    assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == before
 
 
 @pytest.fixture

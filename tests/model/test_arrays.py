@@ -13,10 +13,9 @@ from coopsim.model.config import Trust
 from coopsim.model.relationships import Relationships
 
 floats = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
-narrow = hnp.arrays(
-    np.float64,
-    hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=7),
-    elements=floats,
+# Many rows, so that the column-by-column path is taken (fewer than 64 rows go to numpy).
+narrow = st.tuples(st.integers(64, 200), st.sampled_from([(), (2,)]), st.integers(1, 7)).flatmap(
+    lambda s: hnp.arrays(np.float64, (s[0], *s[1], s[2]), elements=floats)
 )
 
 
@@ -43,6 +42,15 @@ def test_narrow_sum_is_numpys_sum_bit_for_bit(values):
 def test_narrow_max_is_numpys_max(values):
     expected = values.max(axis=-1)
     _same_bits(narrow_max(values), expected)
+
+
+def test_small_arrays_go_to_numpy_and_large_ones_do_not():
+    from coopsim.model import arrays
+
+    assert not arrays._narrow(np.zeros((63, 4)), 7)
+    assert arrays._narrow(np.zeros((64, 4)), 7)
+    assert not arrays._narrow(np.zeros((64, 4), dtype=np.float32), 7)
+    assert not arrays._narrow(np.zeros((64, 5)), 4)
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (200, 4), (30, 20, 4), (500, 3), (1000, 1)])

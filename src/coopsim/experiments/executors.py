@@ -186,11 +186,16 @@ class DaskExecutor:
         else:
             import dask
 
-            # The workers' statistical profiler samples every thread's stack every 10 ms for the
-            # dashboard; in a single-threaded worker running CPU-bound batches it only competes
-            # for the interpreter lock. The cluster is ours, so it goes without.
-            quiet = {"distributed.worker.profile.enabled": False}
-            with _children_ignore_ctrl_c(), dask.config.set(quiet):
+            # The cluster is ours, so it goes without two defaults meant for other work: the
+            # workers' statistical profiler (it samples every thread's stack every 10 ms for the
+            # dashboard, competing with a CPU-bound batch for the interpreter lock), and the
+            # nanny's MALLOC_TRIM_THRESHOLD_ (the model sets glibc's thresholds itself; see
+            # coopsim.model.allocator; the nanny would also leave it in this process's environ).
+            ours = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            }
+            with _children_ignore_ctrl_c(), dask.config.set(ours):
                 self.cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,

@@ -1,13 +1,22 @@
 """The C allocator's settings for a step's short-lived arrays (glibc's malloc only).
 
 A step makes many temporary arrays of a few hundred kilobytes (one value per co-member pair).
-With glibc's defaults, memory freed at the top of the heap is given back to the operating system
-as soon as more than 128 KiB is free, and larger blocks are mapped and unmapped one by one, so
-the next array touches fresh pages again and the kernel zeroes each one: at 10,000 organisations
-that page-faulting took about a sixth of a governance step. :func:`tune` raises both thresholds
-once per process, so freed memory stays for the next array. Results are unaffected; the cost is
-that the process keeps up to ``TRIM_THRESHOLD`` of freed memory instead of returning it. Set the
-environment variable ``COOPSIM_TUNE_MALLOC=0`` to keep the allocator's defaults.
+By default glibc adapts its thresholds to the blocks it sees, but it still gives the top of the
+heap back to the operating system whenever more than twice the largest block so far lies free
+there: when a step frees several such arrays at once, that happens, and the next arrays are
+faulted in again page by page, each page zeroed by the kernel. At 10,000 organisations that was
+about a sixth of a governance step. :func:`tune` sets the trim threshold to ``TRIM_THRESHOLD``
+and the mmap threshold to ``MMAP_THRESHOLD`` (which also ends glibc's adapting), once per
+process, so freed memory stays for the next array. Results are unaffected.
+
+The price: a process keeps freed memory instead of returning it — at least the free top of the
+heap up to ``TRIM_THRESHOLD``, and free blocks below the top, as glibc always does. How much
+depends on the peak a run reached. :func:`release` hands all of it back (``malloc_trim``); the
+model calls it when ``run_for`` finishes.
+
+Nothing is changed when the environment already sets glibc's malloc (``MALLOC_TRIM_THRESHOLD_``,
+``MALLOC_MMAP_THRESHOLD_``, ``GLIBC_TUNABLES``: someone chose, e.g. Dask's nanny), when
+``COOPSIM_TUNE_MALLOC`` is ``0``/``false``/``no``/``off``, or with another C library.
 """
 
 from __future__ import annotations
@@ -16,39 +25,51 @@ import ctypes
 import os
 import platform
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "tune"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "release", "tune"]
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap
 MMAP_THRESHOLD = 32 << 20  # blocks from this size up are mapped on their own
+_CHOSEN_ELSEWHERE = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
+_OFF = ("0", "false", "no", "off")
 
 _tuned: bool | None = None
 
 
 def tune() -> bool:
-    """Raise glibc's trim and mmap thresholds, once per process; True if they are raised.
-
-    Does nothing (and returns False) with another C library, or when ``COOPSIM_TUNE_MALLOC``
-    is ``0``.
-    """
+    """Raise glibc's trim and mmap thresholds, once per process; True if they are raised."""
     global _tuned
     if _tuned is None:
         _tuned = _apply()
     return _tuned
 
 
+def release() -> None:
+    """Hand free heap memory back to the operating system (after a run; glibc only)."""
+    if _tuned:
+        _libc().malloc_trim(0)
+
+
 def _apply() -> bool:
-    if os.environ.get("COOPSIM_TUNE_MALLOC", "1").strip() == "0":
+    if os.environ.get("COOPSIM_TUNE_MALLOC", "1").strip().lower() in _OFF:
+        return False
+    if any(name in os.environ for name in _CHOSEN_ELSEWHERE):
         return False
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
+        libc = _libc()
+        mallopt = libc.mallopt
+        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    # Setting either threshold also stops glibc from adjusting them on its own.
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    # Trim first: if it fails nothing has changed; setting either also ends glibc's adapting.
+    return bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)) and bool(
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     )
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None)

@@ -71,7 +71,8 @@ def fill_seats(
     free: np.ndarray,
 ) -> Drafts:
     """Found proposals in order: each takes up to ``seats`` of its ranked candidates still free
-    and goes ahead with at least ``fewest``; ``free`` (slots per organisation) is used up."""
+    and goes ahead with at least ``fewest``; ``free`` (slots per organisation) is used up.
+    A row of ``shortlist.ranked`` lists each organisation once (as ``candidates`` gives them)."""
     left = free.tolist()  # Python ints: far cheaper than numpy scalars one at a time
     chosen_leads, members, group, considered = [], [], [], []
     rows = zip(

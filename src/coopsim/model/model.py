@@ -181,8 +181,10 @@ class CoopModel(mesa.Model):
         return model
 
     def run(self) -> CoopModel:
-        """Run for the scenario's planned steps (or the default of 240)."""
+        """Run for the scenario's planned steps (or the default of 240), then hand the memory
+        the steps freed back to the system (``allocator.release``)."""
         self.run_for(self.planned_steps or 240)
+        allocator.release()
         return self
 
     # ---- queries used by the modes and agents -------------------------------------------------

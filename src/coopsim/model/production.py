@@ -41,7 +41,9 @@ def ces(
         terms = np.log(a) + rho * (log_x - log_top[..., None])
         peak = narrow_max(terms)
         lse = peak + np.log(narrow_sum(np.exp(terms - peak[..., None])))
-        power_mean = np.minimum(np.maximum(lse / rho, -745.0), 0.0)  # np.clip, without its cost
+        # np.clip without its cost; it may differ in the sign of a zero, which adding log_top
+        # (never -0.0) and exp() erase
+        power_mean = np.minimum(np.maximum(lse / rho, -745.0), 0.0)
         return scale * np.exp(nu * (log_top + power_mean))
     present = (x > 0) & used
     top = narrow_max(np.where(used, x, 0.0))

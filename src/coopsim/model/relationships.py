@@ -83,7 +83,8 @@ class Relationships:
 
         Like ``np.unique(rows, return_inverse=True)`` but without a sort: each entry writes its
         position into a scratch column indexed by row, and the position that stays stands for
-        every entry of its row. The distinct rows come in the order of those positions.
+        every entry of its row. The distinct rows come in the order of those positions. The
+        scratch column (8 bytes a row) is shared: one model, one thread at a time.
         """
         rows = np.asarray(rows, dtype=np.int64)
         if len(self._mark) < self._cap:

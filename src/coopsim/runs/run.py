@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from coopsim import io
+from coopsim.model import allocator
 from coopsim.scenario import dump_scenario
 
 __all__ = [
@@ -148,6 +149,7 @@ def simulate(
                 raise InvariantBroken(f"invariant broken: {exc}", tables()) from None
         if progress is not None and (done % every == 0 or done == total):
             progress(done, total)
+    allocator.release()  # the steps are over: memory they freed goes back to the system
     return tables()
 
 
