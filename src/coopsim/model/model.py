@@ -405,9 +405,10 @@ class CoopModel(mesa.Model):
 
         # Contribution: the logistic choice on four motivation terms and conditional cooperation.
         src, dst, pair_rows = self._pair_rows(rel, org, (starts, sizes, pid, ids), t)
+        met = rel.distinct(pair_rows)  # (relationship rows ascending, each pair's index among them)
         partners = np.bincount(src, minlength=len(rows))
         trust_in_partners = _row_mean(
-            src, rel.effective(pair_rows), partners, cfg.trust.initial_personal
+            src, rel.effective(met[0])[met[1]], partners, cfg.trust.initial_personal
         )
         fit = mem.fit[rows]  # alignment of the member's goals with the objective
         reward_exp, sanction_exp = self.mode.expected_incentives(self, org)
@@ -513,7 +514,6 @@ class CoopModel(mesa.Model):
         table.transaction_costs[ids] += paid_costs
 
         # Trust: partners' observed delivery is the evidence; defections leave lasting damage.
-        met = rel.distinct(pair_rows)  # (rows, each pair's index among them)
         self._update_trust(met, observed[dst], ids[pid[src]], org[src], org[dst], t)
 
         # Motivation crowding from this step's sanctions and rewards.

@@ -79,22 +79,19 @@ class Relationships:
             self._recent_keys = self._recent_order = np.zeros(0, dtype=np.int64)
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct rows among ``rows`` and, for each entry, its index among them.
-
-        Like ``np.unique(rows, return_inverse=True)`` but without a sort: each entry writes its
-        position into a scratch column indexed by row, and the position that stays stands for
-        every entry of its row. The distinct rows come in the order of those positions. The
-        scratch column (8 bytes a row) is shared: one model, one thread at a time.
-        """
+        """The distinct rows among ``rows`` (ascending) and, for each entry, its index among
+        them: ``np.unique(rows, return_inverse=True)`` without a sort, by flagging the rows in a
+        table-long mask and numbering them in a scratch column (8 bytes a row, shared: one
+        model, one thread at a time). Ascending rows make the reads and writes that follow
+        faster than rows in pair order."""
         rows = np.asarray(rows, dtype=np.int64)
         if len(self._mark) < self._cap:
             self._mark = np.zeros(self._cap, dtype=np.int64)
-        at = np.arange(len(rows))
-        self._mark[rows] = at
-        owner = self._mark[rows]  # the position standing for each entry's row
-        stands = owner == at
-        index = np.cumsum(stands) - 1
-        return rows[stands], index[owner]
+        flag = np.zeros(self.size, dtype=bool)
+        flag[rows] = True
+        distinct = np.flatnonzero(flag)
+        self._mark[distinct] = np.arange(len(distinct))
+        return distinct, self._mark[rows]
 
     def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:
         k = len(src)
