@@ -99,7 +99,7 @@ def test_growth_keeps_earlier_rows():
         min_size=1,
         max_size=8,
     ),
-    recent_min=st.sampled_from([1, 5, 4096]),
+    recent_min=st.sampled_from([1, 5, 256, 4096]),
 )
 def test_ensure_and_find_agree_with_a_dictionary(batches, recent_min):
     """Whether new keys wait in the recent part of the index or have joined the main one."""

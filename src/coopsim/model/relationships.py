@@ -149,7 +149,7 @@ class Relationships:
         return np.flatnonzero(flag[self.view("target")])
 
 
-_RECENT_MIN = 4096  # recent keys kept apart before they join the main index
+_RECENT_MIN = 256  # recent keys kept apart, at least, before they join the main index
 
 
 def _lookup(keys: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
