@@ -186,8 +186,9 @@ def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, ke
     valid = cands >= 0 if keep is None else (cands >= 0) & keep
     key = np.where(valid, -score, np.inf)
     order = np.argsort(key, axis=1, kind="stable") if tie is None else np.lexsort((tie, key))
-    ranked = np.take_along_axis(cands, order, axis=1)
-    ranked[~np.take_along_axis(valid, order, axis=1)] = NOBODY
+    rows = np.arange(len(cands))[:, None]  # np.take_along_axis by hand: far fewer checks
+    ranked = cands[rows, order]
+    ranked[~valid[rows, order]] = NOBODY
     return ranked
 
 

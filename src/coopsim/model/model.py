@@ -204,7 +204,9 @@ class CoopModel(mesa.Model):
 
     def trust_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Effective trust source→target; trust between strangers where they never met."""
-        source, target = np.broadcast_arrays(source, target)
+        source, target = np.asarray(source), np.asarray(target)
+        if source.shape != target.shape:
+            source, target = np.broadcast_arrays(source, target)
         rows = self.relationships.find(source.ravel(), target.ravel())
         out = np.full(len(rows), self.config.trust.initial_personal)
         met = rows >= 0

@@ -34,7 +34,7 @@ class Governance(GovernanceMode):
         orgs, rng = model.orgs, model.streams.formation
         cands = self.candidates(model, leads)
         them = np.maximum(cands, 0)
-        lead = np.broadcast_to(leads[:, None], cands.shape)
+        lead = np.repeat(leads[:, None], cands.shape[1], axis=1)
         fit = alignment(orgs.goals[them], orgs.goals[leads][:, None, :])
         comp, back = self.pooled_gains(model, leads, cands)
         trust_in, trusted_by = model.trust_between(np.stack((lead, them)), np.stack((them, lead)))

@@ -93,8 +93,8 @@ class Pluralism(GovernanceMode):
         )
         score = np.where(cands >= 0, self._bids(model, leads[contested], cands), -np.inf)
         best_first = np.argsort(-score, axis=1, kind="stable")
-        ranked = np.take_along_axis(cands, best_first, axis=1)
-        ranked_score = np.take_along_axis(score, best_first, axis=1)
+        at = np.arange(len(cands))[:, None]
+        ranked, ranked_score = cands[at, best_first], score[at, best_first]
         free = formation.free_slots(model).tolist()
         bar = held.tolist()
         seats, winners = [], []
