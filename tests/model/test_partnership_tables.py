@@ -286,7 +286,7 @@ def test_a_members_goal_fit_kept_since_joining_is_its_alignment_now(mode):
     rows = mem.live()
     assert len(rows)
     org, part = mem.organisation[rows], mem.partnership[rows]
-    now = alignment(model.orgs.goals, table.objective, org, part)
+    now = alignment(model.orgs.goals[org], table.objective[part])
     np.testing.assert_array_equal(mem.fit[rows], now)
 
 

@@ -34,6 +34,7 @@ _CHOSEN_ELSEWHERE = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_
 _OFF = ("0", "false", "no", "off")
 
 _tuned: bool | None = None
+_libc: ctypes.CDLL | None = None  # glibc, once the settings are made
 
 
 def tune() -> bool:
@@ -46,11 +47,12 @@ def tune() -> bool:
 
 def release() -> None:
     """Hand free heap memory back to the operating system (after a run; glibc only)."""
-    if _tuned:
-        _libc().malloc_trim(0)
+    if _tuned and _libc is not None:
+        _libc.malloc_trim(0)
 
 
 def _apply() -> bool:
+    global _libc
     if os.environ.get("COOPSIM_TUNE_MALLOC", "1").strip().lower() in _OFF:
         return False
     if any(name in os.environ for name in _CHOSEN_ELSEWHERE):
@@ -58,18 +60,14 @@ def _apply() -> bool:
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:
-        libc = _libc()
-        mallopt = libc.mallopt
-        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+        libc = ctypes.CDLL(None)
+        mallopt, libc.malloc_trim.argtypes = libc.mallopt, (ctypes.c_size_t,)
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     # Trim first: if it fails nothing has changed; setting either also ends glibc's adapting.
-    return bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)) and bool(
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-    )
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None)
+    if mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) and mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD):
+        _libc = libc
+        return True
+    return False

@@ -143,7 +143,7 @@ class CoopModel(mesa.Model):
         self.partnerships_table = PartnershipTable()
         self.members = MemberTable()
         self._pair_rows = PairRows()  # co-member pairs' relationship rows, kept between rounds
-        self._sector_pairs: tuple[np.ndarray, list[str]] | None = None  # for _sector_trust
+        self._sector_pairs = _sector_pairs(self.orgs.sector)  # for _sector_trust
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
         self._slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)
@@ -414,8 +414,7 @@ class CoopModel(mesa.Model):
         )
         fit = mem.fit[rows]  # alignment of the member's goals with the objective
         reward_exp, sanction_exp = self.mode.expected_incentives(self, org)
-        size = sizes
-        expected_share = 1.0 / size[pid]
+        expected_share = 1.0 / sizes[pid]
         private = expected_share * self._avg_product[ids][pid] * fit - cfg.production.stand_alone
         terms = MotivationTerms(
             mission=orgs.effective_motivation()[org] * fit,
@@ -499,7 +498,7 @@ class CoopModel(mesa.Model):
         weights = np.maximum(self.mode.benefit_weights(self, rnd), 0.0)
         weight_sum = np.bincount(pid, weights=weights, minlength=n_p)[pid]
         norm = np.where(
-            weight_sum > 0, weights / np.where(weight_sum > 0, weight_sum, 1.0), 1.0 / size[pid]
+            weight_sum > 0, weights / np.where(weight_sum > 0, weight_sum, 1.0), 1.0 / sizes[pid]
         )
         benefit = net[pid] * norm
         standalone = cfg.production.stand_alone
@@ -611,14 +610,15 @@ class CoopModel(mesa.Model):
             rel.institutionalised[rows], formality, cfg.institutionalisation
         )
         rel.personal[rows] = personal
-        betrayed = rows[defections > 0]  # only these take damage
+        hit = defections > 0
+        betrayed = rows[hit]  # only these take damage
         rel.damage[betrayed] = trust.add_damage(rel.damage[betrayed], True, cfg.damage)
         rel.institutionalised[rows] = routine
         rel.institutional[rows] = trust.update_institutional(
             rel.institutional[rows], personal, routine, cfg.institutional_learning
         )
         rel.cooperations[rows] += meetings - defections
-        rel.defections[betrayed] += defections[defections > 0]
+        rel.defections[betrayed] += defections[hit]
         rel.last_met[rows] = t
 
     def _exits(self, rnd: Round, ret, trust_in, partner_seen, fit, t):
@@ -780,13 +780,6 @@ class CoopModel(mesa.Model):
 
     def _sector_trust(self, eff: np.ndarray) -> dict[str, float]:
         """Mean effective trust between each pair of sectors present (either direction)."""
-        if self._sector_pairs is None:  # the sectors present never change
-            present = np.flatnonzero(np.bincount(self.orgs.sector, minlength=len(SECTORS)))
-            pairs = [(s, u) for i, s in enumerate(present.tolist()) for u in present[i:].tolist()]
-            self._sector_pairs = (
-                np.array([4 * s + u for s, u in pairs], dtype=np.int64),
-                [f"trust_{SECTORS[s]}_{SECTORS[u]}" for s, u in pairs],
-            )
         codes, names = self._sector_pairs
         code = self.relationships.view("pair")
         sums = np.bincount(code, weights=eff, minlength=16)[codes]
@@ -924,6 +917,14 @@ def _row_mean(src: np.ndarray, values: np.ndarray, counts: np.ndarray, empty: fl
     """Mean of pair values per source row (``empty`` where a row has no partner)."""
     sums = np.bincount(src, weights=values, minlength=len(counts))
     return np.where(counts > 0, sums / np.maximum(counts, 1), empty)
+
+
+def _sector_pairs(sector: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each pair of sectors present, once: its relationship ``pair`` code and output name."""
+    present = np.flatnonzero(np.bincount(sector, minlength=len(SECTORS))).tolist()
+    pairs = [(s, u) for i, s in enumerate(present) for u in present[i:]]
+    codes = np.array([4 * s + u for s, u in pairs], dtype=np.int64)
+    return codes, [f"trust_{SECTORS[s]}_{SECTORS[u]}" for s, u in pairs]
 
 
 def _most_common(group: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:

@@ -71,15 +71,11 @@ def transaction_costs(
     return c.negotiation * pairs * rounds, c.monitoring * monitored, c.enforcement * actions
 
 
-def alignment(a: np.ndarray, b: np.ndarray, rows_a=None, rows_b=None) -> np.ndarray:
-    """Cosine similarity of goal vectors (rows of ``a`` against ``b``); with ``rows_a`` and
-    ``rows_b``, of ``a[rows_a]`` against ``b[rows_b]``, each row's norm taken once."""
+def alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of goal vectors (rows of ``a`` against ``b``)."""
     na = np.sqrt(narrow_sum(a * a))  # np.linalg.norm, bit for bit
     nb = np.sqrt(narrow_sum(b * b))
-    if rows_a is None:
-        return narrow_sum(a * b) / np.maximum(na * nb, 1e-12)
-    dot = narrow_sum(a[rows_a] * b[rows_b])
-    return dot / np.maximum(na[rows_a] * nb[rows_b], 1e-12)
+    return narrow_sum(a * b) / np.maximum(na * nb, 1e-12)
 
 
 class GovernanceMode(ABC):
