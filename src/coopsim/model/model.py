@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from coopsim.model import allocator, learning, trust
+from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.arrays import narrow_sum, occurrence, run_ids, unique_inverse
 from coopsim.model.config import ModelConfig, constraint_problems
@@ -125,7 +125,6 @@ class CoopModel(mesa.Model):
         problems = constraint_problems(config)
         if problems:
             raise ValueError("invalid model parameters: " + "; ".join(problems))
-        allocator.tune()  # keep freed memory for the next step's arrays (glibc; results unchanged)
         self.seed = _seed_of(rng)
         super().__init__(rng=self.seed)
         self.config = config
@@ -181,10 +180,8 @@ class CoopModel(mesa.Model):
         return model
 
     def run(self) -> CoopModel:
-        """Run for the scenario's planned steps (or the default of 240), then hand the memory
-        the steps freed back to the system (``allocator.release``)."""
+        """Run for the scenario's planned steps (or the default of 240)."""
         self.run_for(self.planned_steps or 240)
-        allocator.release()
         return self
 
     # ---- queries used by the modes and agents -------------------------------------------------
