@@ -120,7 +120,7 @@ def test_an_organisation_in_two_new_partnerships_takes_two_slots():
         assert len(np.unique(key)) == len(key)  # no slot held twice
         held = np.bincount(model.members.organisation[live], minlength=model.orgs.n)
         np.testing.assert_array_equal(held, model.orgs.memberships)
-        assert np.all(model._slots.sum(axis=1) == model.orgs.memberships)
+        assert np.all(model.slots.sum(axis=1) == model.orgs.memberships)
 
 
 @settings(max_examples=60, deadline=None)

@@ -242,7 +242,8 @@ def test_noise_streams_stay_aligned_across_modes_even_after_idle_steps():
         for m in models:
             m.step()
         for m in models[1:]:
-            for mine, ref in zip(m._noise, models[0]._noise, strict=True):
+            for name in ("choice_noise", "observation_noise", "monitor_draw"):
+                mine, ref = getattr(m.state, name), getattr(models[0].state, name)
                 np.testing.assert_array_equal(mine, ref)
 
 
@@ -275,7 +276,7 @@ def test_the_invariant_check_catches_broken_bookkeeping(damage, message):
     row = live[0]
     org, slot = model.members.organisation[row], model.members.slot[row]
     if damage == "slot_freed":
-        model._slots[org, slot] = False
+        model.slots[org, slot] = False
     elif damage == "slot_shared":
         twin = live[model.members.organisation[live] != org][0]
         model.members.organisation[twin] = org

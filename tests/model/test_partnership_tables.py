@@ -262,7 +262,7 @@ def test_pair_rows_agree_with_looking_every_pair_up(rounds):
 @pytest.mark.parametrize("mode", ["statism", "pluralism", "corporatism", "governance"])
 def test_a_run_keeps_the_same_pair_rows_as_a_fresh_lookup_every_step(mode):
     model = CoopModel(mode=mode, rng=3, turnover__rate=0.1)
-    keep = model._pair_rows
+    keep = model.pair_rows
     checked = []
 
     def checking(rel, org, runs, step):
@@ -271,7 +271,7 @@ def test_a_run_keeps_the_same_pair_rows_as_a_fresh_lookup_every_step(mode):
         checked.append(len(rows))
         return src, dst, rows
 
-    model._pair_rows = checking
+    model.pair_rows = checking
     for _ in range(60):
         model.step()
     assert sum(checked) > 0

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coopsim.model.arrays import ranges, rank_within
+from coopsim.model.config import MODES
+from coopsim.model.costs import transaction_costs
 from coopsim.model.production import ces
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 NOBODY = -1  # pads a row of candidates
 
@@ -223,3 +226,51 @@ def _pooling(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
 def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.ndarray:
     """The largest value over each row's real candidates (at least ``floor``), as a column."""
     return np.where(cands >= 0, values, -np.inf).max(axis=1, initial=floor)[:, None]
+
+
+# --------------------------------------------------------------------------------------------------
+# The formation phase
+
+
+def form_partnerships(model: CoopModel, state: StepState) -> None:
+    """Phase: eligible initiators propose with a chance that grows with unmet demand (and, for an
+    agency, with its budget cut); the mode drafts and settles the proposals, all at once."""
+    cfg = model.config.partnerships
+    rng = model.streams.formation
+    draws = rng.random(model.orgs.n)
+    unmet = 1.0 - min(1.0, model.last_value / max(model.demand, 1e-12))
+    need = np.ones(model.orgs.n)
+    need[model.orgs.is_government] += 1.0 - model.budget_share  # scarcity: partners for resources
+    chance = cfg.initiation_rate * (0.5 + unmet) * need
+    model.update_eligibility()
+    eligible = np.flatnonzero(model.eligible_mask())
+    initiators = model.mode.initiators(model, eligible)
+    proposers = initiators[draws[initiators] < chance[initiators]]
+    proposers = proposers[rng.permutation(len(proposers))]
+    sizes = rng.integers(cfg.size_min, cfg.size_max + 1, size=len(proposers))
+    if len(proposers):
+        drafts = model.mode.draft(model, proposers, sizes)
+        if len(drafts):
+            found(model, drafts, model.mode.terms(model, drafts), state)
+        state.formed = len(drafts)
+
+
+def found(model: CoopModel, drafts: Drafts, terms: Terms, state: StepState) -> None:
+    """Found the drafted partnerships on their terms; negotiation costs are owed from now on."""
+    cfg = model.config
+    sizes = drafts.sizes
+    table = model.partnerships_table
+    pids = table.add(
+        drafts.leads,
+        sizes,
+        terms.objective,
+        formality=model.mode.formality,
+        formed=state.t,
+        mode=MODES.index(model.mode.name),
+        target_value=cfg.partnerships.completion_value * sizes,
+        avg_product=cfg.production.productivity,
+    )
+    model.join(pids[drafts.group], drafts.members, terms.commitment, state.t)
+    neg, _, _ = transaction_costs(cfg.costs, terms.negotiating_pairs, terms.rounds)
+    table.pending_cost[pids] += neg
+    state.negotiation_costs += float(np.sum(neg))

@@ -50,11 +50,11 @@ def invariant_violations(model: CoopModel) -> list[str]:
     pairs = mem.partnership[live] * max(orgs.n, 1) + mem.organisation[live]
     if len(np.unique(pairs)) != len(pairs):
         problems.append("an organisation holds two seats in one partnership")
-    held = np.zeros_like(model._slots)
+    held = np.zeros_like(model.slots)
     held[mem.organisation[live], mem.slot[live]] = True
     if len(np.unique(mem.organisation[live] * held.shape[1] + mem.slot[live])) != len(live):
         problems.append("two memberships share one membership slot")
-    elif not np.array_equal(held, model._slots):
+    elif not np.array_equal(held, model.slots):
         problems.append("membership slots disagree with active member rows")
     if np.any(rel.view("source") == rel.view("target")):
         problems.append("an organisation has a relationship with itself")

@@ -12,16 +12,25 @@ runs that share a seed share their random numbers (common random numbers across 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from coopsim.model.network import Neighbours
+from coopsim.model.step import in_round
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 __all__ = [
     "best_neighbour_imitation",
     "bush_mosteller",
     "fermi_imitation",
+    "imitate",
     "mutate",
     "payoff_proportional_imitation",
+    "reinforce",
 ]
 
 
@@ -194,3 +203,47 @@ def mutate(
     flip = rng.random(n) < rate
     fresh = rng.integers(0, n_strategies, size=n)
     return np.where(flip, fresh.astype(strategy.dtype), strategy)
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases: learning; imitation
+
+
+@in_round
+def reinforce(model: CoopModel, state: StepState) -> None:
+    """Phase: each member's return per unit committed is what neighbours may imitate; with
+    Bush–Mosteller learning, what paid off against aspiration is reinforced."""
+    cfg, orgs, s = model.config.learning, model.orgs, state
+    n, org = orgs.n, s.org
+    count = np.bincount(org, minlength=n)
+    who = np.flatnonzero(count > 0)
+    per_unit = np.bincount(org, weights=s.membership_return, minlength=n)[who] / np.maximum(
+        np.bincount(org, weights=s.committed_total, minlength=n)[who], 1e-12
+    )
+    orgs.return_per_unit[:] = 0.0
+    orgs.return_per_unit[who] = per_unit
+    if cfg.rule != "bush_mosteller":
+        return
+    coop = np.bincount(org, weights=s.delivery, minlength=n)[who] / count[who]
+    stimulus = np.tanh(2.0 * (per_unit - orgs.aspiration[who]))
+    orgs.propensity[who] = bush_mosteller(
+        orgs.propensity[who], np.clip(coop, 0.0, 1.0), stimulus, cfg.rate
+    )
+    orgs.aspiration[who] += cfg.habituation * (per_unit - orgs.aspiration[who])
+
+
+def imitate(model: CoopModel, state: StepState) -> None:
+    """Phase: with imitation learning, organisations copy a neighbour's propensity (pairwise
+    Fermi on last round's returns per unit), each with probability ``learning.rate``."""
+    cfg, orgs = model.config.learning, model.orgs
+    draws = model.streams.learning.random(orgs.n)  # drawn always: common random numbers
+    if cfg.rule != "imitation" or orgs.n < 2:
+        return
+    adopt = fermi_imitation(
+        orgs.propensity,
+        orgs.return_per_unit,
+        model.network,
+        model.streams.learning,
+        selection=cfg.imitation_selection,
+    )
+    orgs.propensity = np.where(draws < cfg.rate, adopt, orgs.propensity)

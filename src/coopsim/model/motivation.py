@@ -10,10 +10,18 @@ integrity, the learned propensity and the private net return of delivering.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coopsim.model.arrays import narrow_sum
 from coopsim.model.config import Behaviour, Incentives
+from coopsim.model.partnerships import partner_mean
+from coopsim.model.step import in_round
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 
 @dataclass(frozen=True)
@@ -69,3 +77,61 @@ def crowd(
     c = crowding + out * (1.0 - crowding)
     c = c * (1.0 - p.crowding_in) ** rewarded
     return np.clip(c * (1.0 - p.recovery), 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases: contribution; crowding
+
+
+@in_round
+def contribute(model: CoopModel, state: StepState) -> None:
+    """Phase: each member chooses the share of its commitment it delivers (the logistic choice
+    on the motivation terms and conditional cooperation through trust in its partners)."""
+    cfg = model.config
+    orgs, rel, s = model.orgs, model.relationships, state
+    org, pid = s.org, s.pid
+    s.src, s.dst, pair_rows = model.pair_rows(rel, org, (s.starts, s.sizes, pid, s.ids), s.t)
+    s.met = rel.distinct(pair_rows)  # (relationship rows ascending, each pair's index among them)
+    s.partners = np.bincount(s.src, minlength=len(s.rows))
+    s.trust_in_partners = partner_mean(
+        s.src, rel.effective(s.met[0])[s.met[1]], s.partners, cfg.trust.initial_personal
+    )
+    s.fit = model.members.fit[s.rows]  # alignment of the member's goals with the objective
+    reward_exp, sanction_exp = model.mode.expected_incentives(model, org)
+    expected_share = 1.0 / s.sizes[pid]
+    avg_product = model.partnerships_table.avg_product[s.ids][pid]
+    s.private_return = expected_share * avg_product * s.fit - cfg.production.stand_alone
+    terms = MotivationTerms(
+        mission=orgs.effective_motivation()[org] * s.fit,
+        blame=np.maximum(0.0, orgs.responsibility[org] - orgs.authority[org]),
+        reward=reward_exp,
+        sanction=sanction_exp,
+        reciprocity=s.trust_in_partners - cfg.trust.initial_personal,
+        integrity=orgs.integrity[org] - 0.5,
+        propensity=orgs.propensity[org] - 0.5,
+        private_return=s.private_return,
+    )
+    gain = terms.utility_gain(cfg.behaviour)
+    s.delivery = delivery_share(gain, s.choice_noise[org, s.slot], cfg.behaviour)
+    s.delivered_units = s.delivery[:, None] * s.committed
+    s.delivered = narrow_sum(s.delivered_units)
+
+    committed = s.committed_total.sum()
+    s.cooperation_rate = float(s.delivered.sum() / committed) if committed > 0 else 0.0
+    s.free_riding_rate = float(np.mean(s.delivery < cfg.trust.defection_threshold))
+    s.partner_trust = float(s.trust_in_partners.mean())
+    s.dilemma_strength = float((-s.private_return).mean())  # > 0: delivering does not pay
+
+
+def crowding(model: CoopModel, state: StepState) -> None:
+    """Phase: this step's sanctions crowd intrinsic motivation out, rewards crowd it back in,
+    and all of it heals slowly (also in a step without partnerships)."""
+    n, org = model.orgs.n, state.org
+    model.orgs.crowding = crowd(
+        model.orgs.crowding,
+        np.bincount(org, weights=state.sanctioned, minlength=n),
+        np.bincount(org, weights=state.warned_before, minlength=n) > 0,
+        np.bincount(org, weights=state.reward > 0, minlength=n),
+        bool(state.reward.sum() > 0),
+        model.config.incentives,
+    )

@@ -7,11 +7,16 @@ reduces by partnership with ``np.bincount``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coopsim.model.arrays import ranges, run_ids
+from coopsim.model.arrays import narrow_sum, ranges, run_ids, unique_inverse
+from coopsim.model.step import in_round
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 ACTIVE, COMPLETED, DISSOLVED = 0, 1, 2
 STATUS_NAMES = ("active", "completed", "dissolved")
@@ -75,6 +80,9 @@ class PartnershipTable(_Table):
         "value": (np.dtype(float), ()),
         "target_value": (np.dtype(float), ()),
         "transaction_costs": (np.dtype(float), ()),
+        "avg_product": (np.dtype(float), ()),  # value per unit pooled, last round
+        "pending_seed": (np.dtype(float), ()),  # the state's seed finance, due next round
+        "pending_cost": (np.dtype(float), ()),  # transaction costs still owed
     }
 
     def __init__(self) -> None:
@@ -119,6 +127,11 @@ class PartnershipTable(_Table):
     def active(self) -> np.ndarray:
         return np.flatnonzero(self.view("status") == ACTIVE)
 
+    def ages(self, now: int) -> np.ndarray:
+        """Each partnership's age in steps: until it ended, or until ``now``."""
+        ended = self.view("ended")
+        return np.where(ended >= 0, ended, now) - self.view("formed")
+
 
 def _first_joins(pairs: np.ndarray, size: int) -> list[tuple[int, ...]]:
     """Each partnership's organisations in the order of their first join (``pairs``: rows of
@@ -131,6 +144,9 @@ def _first_joins(pairs: np.ndarray, size: int) -> list[tuple[int, ...]]:
     bounds = np.searchsorted(pid[order], np.arange(size + 1)).tolist()
     orgs = org[order].tolist()
     return [tuple(orgs[bounds[p] : bounds[p + 1]]) for p in range(size)]
+
+
+COMPACT_FROM = 256  # member rows before the table drops those of members who left
 
 
 class MemberTable(_Table):
@@ -174,7 +190,8 @@ class MemberTable(_Table):
         return rows
 
     def compact(self) -> None:
-        """Drop rows of members who have left (their history is kept in the partnership table)."""
+        """Drop rows of members who have left (their history is kept in the partnership table).
+        Worth it once most of a sizeable table has left (``tidy``)."""
         keep = np.flatnonzero(self.view("active"))
         for name in self.columns:
             col = getattr(self, name)
@@ -261,3 +278,126 @@ def segment_sum(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndar
         ],
         axis=1,
     )
+
+
+def partner_mean(src: np.ndarray, values: np.ndarray, counts: np.ndarray, empty: float):
+    """Mean of pair values per source row (``empty`` where a row has no partner)."""
+    sums = np.bincount(src, weights=values, minlength=len(counts))
+    return np.where(counts > 0, sums / np.maximum(counts, 1), empty)
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases: commitment; exit and dissolution; tidying the member table
+
+
+def commit(model: CoopModel, state: StepState) -> None:
+    """Phase: the round's member rows; each member commits its agreed share of this step's
+    endowment, never more than all of it (shares summing past 1 are scaled down)."""
+    mem, orgs = model.members, model.orgs
+    rows = mem.live()
+    if not len(rows):
+        return
+    org = mem.organisation[rows]
+    part = mem.partnership[rows]
+    starts, sizes, pid = run_ids(part)
+    state.rows, state.org, state.slot = rows, org, mem.slot[rows]
+    state.pid, state.ids, state.starts, state.sizes = pid, part[starts], starts, sizes
+    share = mem.commitment[rows]
+    total_share = np.bincount(org, weights=share, minlength=orgs.n)
+    share = share / np.maximum(1.0, total_share[org])
+    state.available = orgs.available
+    state.committed = share[:, None] * orgs.available[org]
+    state.committed_total = narrow_sum(state.committed)
+
+
+@in_round
+def exit_and_dissolve(model: CoopModel, state: StepState) -> None:
+    """Phase: members leave on low trust or poor returns, as the mode lets them (or a shock forces
+    them); partnerships complete when they reach their target, or dissolve."""
+    mem = model.members
+    mem.delivery[state.rows] = state.delivery
+    mem.observed[state.rows] = state.observed
+    cause = _exit_causes(model, state)
+    leaving = cause > 0
+    model.leave(state.rows[leaving], cause[leaving], state.t)
+    state.members_left = int(leaving.sum())
+    _settle(model, state, leaving, cause)
+
+
+def _exit_causes(model: CoopModel, state: StepState) -> np.ndarray:
+    """Each row's reason to leave now (0: stays)."""
+    cfg = model.config.partnerships
+    mem, rows = model.members, state.rows
+    ret = state.membership_return
+    mem.bad_steps[rows] = np.where(ret < 0, mem.bad_steps[rows] + 1, 0)
+    mem.low_trust_steps[rows] = np.where(
+        state.trust_in_partners < cfg.exit_trust, mem.low_trust_steps[rows] + 1, 0
+    )
+    partner_seen = partner_mean(state.src, state.observed[state.dst], state.partners, 1.0)
+    value_cause = np.where(
+        partner_seen < model.config.trust.defection_threshold,
+        CAUSE["free_riding"],
+        np.where(state.fit < 0.5, CAUSE["goal_conflict"], CAUSE["outside_option"]),
+    )
+    cause = np.where(mem.bad_steps[rows] >= cfg.patience, value_cause, 0)
+    cause = np.where(mem.low_trust_steps[rows] >= cfg.patience, CAUSE["low_trust"], cause)
+    groups = model.mode.exit_groups(model, state.round)  # who must agree before one leaves
+    share = np.bincount(groups, weights=cause > 0) / np.maximum(np.bincount(groups), 1)
+    cause = np.where(share[groups] >= 0.5, cause, 0)
+    if model.mode.mandated:  # held in by the mandate while it is enforced
+        lapse = model.enforcement_strength < 0.5
+        cause = np.where((cause > 0) & lapse, CAUSE["enforcement_lapse"], 0)
+    shocked = model.orgs.capacity[state.org] < cfg.shock_exit_capacity
+    return np.where(shocked, CAUSE["shock"], cause)
+
+
+def _settle(model: CoopModel, state: StepState, leaving: np.ndarray, cause: np.ndarray) -> None:
+    """Partnerships complete when the objective is met; they dissolve when the lead leaves or
+    too few members remain. A lead who walks away for a better use of its resources ends the
+    partnership as ``lead_exit``; one driven out by a shock or the partnership's own troubles
+    (distrust, goal conflict, free riding) passes that cause on."""
+    table = model.partnerships_table
+    pid, ids = state.pid, state.ids
+    n_p = len(ids)
+    remaining = np.bincount(pid[~leaving], minlength=n_p)
+    lead_row = leaving & (state.org == table.lead[ids][pid])
+    lead_left = np.zeros(n_p, dtype=bool)
+    lead_left[pid[lead_row]] = True
+    main_cause = _most_common(pid[leaving], cause[leaving], n_p)
+    lead_cause = np.zeros(n_p, dtype=np.int64)
+    lead_cause[pid[lead_row]] = cause[lead_row]
+    walked = lead_cause == CAUSE["outside_option"]
+    dissolve = lead_left | (remaining < model.config.partnerships.min_members)
+    complete = ~dissolve & (table.value[ids] >= table.target_value[ids])
+    causes = np.where(
+        lead_left,
+        np.where(walked, CAUSE["lead_exit"], lead_cause),
+        np.where(main_cause > 0, main_cause, CAUSE["too_few_members"]),
+    )
+    ending = complete | dissolve
+    status = np.where(complete, COMPLETED, DISSOLVED)
+    causes = np.where(complete, CAUSE["completed"], causes)
+    model.end_partnerships(ids[ending], status[ending], causes[ending], state.t)
+    state.partnerships_dissolved = int(dissolve.sum())
+    state.partnerships_completed = int(complete.sum())
+
+
+def _most_common(group: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1, its most frequent cause code (ties: the smaller code; 0 if none)."""
+    out = np.zeros(n, dtype=np.int64)
+    if len(group):
+        span = len(CAUSES)
+        key, inverse = unique_inverse(group * span + code)
+        counts = np.bincount(inverse)
+        g, c = key // span, key % span
+        order = np.lexsort((c, -counts, g))
+        first = np.concatenate(([True], np.diff(g[order]) != 0))
+        out[g[order][first]] = c[order][first]
+    return out
+
+
+def tidy(model: CoopModel, state: StepState) -> None:
+    """Phase (housekeeping): drop the rows of members who left once they are most of the table."""
+    mem = model.members
+    if mem.size > COMPACT_FROM and mem.view("active").mean() < 0.5:
+        mem.compact()

@@ -67,6 +67,7 @@ class Organisations:
         self.memberships = np.zeros(n, dtype=np.int64)
         self.last_warning = np.full(n, -(10**9), dtype=np.int64)
         self.payoff = np.zeros(n)
+        self.return_per_unit = np.zeros(n)  # last round's return per unit committed
         self.benefit_total = np.zeros(n)
         self.ever_partnered = np.zeros(n, dtype=bool)
 

@@ -1,4 +1,4 @@
-"""Joint production of public value: a CES function over pooled resource kinds.
+"""Joint production of public value, a CES function over pooled resource kinds, and its sharing.
 
 Q = A · [Σ_k a_k x_k^ρ]^(ν/ρ). With ρ < 0 the kinds are complements (a partnership lacking any
 kind produces nothing: the reason sectors partner at all); ρ → 0 is Cobb–Douglas; ρ = 1 makes them
@@ -7,11 +7,20 @@ perfect substitutes, the linear public good of the canonical games. ν is return
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from coopsim.model.arrays import narrow_max, narrow_sum
+from coopsim.model.partnerships import segment_sum
+from coopsim.model.sectors import FINANCE, SECTORS
+from coopsim.model.step import in_round
 
-__all__ = ["ces", "linear_public_good"]
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
+
+__all__ = ["ces", "linear_public_good", "produce", "share_benefits"]
 
 _RHO_EPS = 1e-9
 
@@ -69,3 +78,86 @@ def linear_public_good(contributions: np.ndarray, multiplier: float) -> np.ndarr
     """The canonical public good: the pot r·Σc (CES with ρ = 1, ν = 1 and one resource kind)."""
     c = np.asarray(contributions, dtype=float)
     return ces(c[..., None], np.ones(1), rho=1.0, nu=1.0, scale=multiplier)
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases: production; benefits
+
+
+@in_round
+def produce(model: CoopModel, state: StepState) -> None:
+    """Phase: each partnership turns its members' delivered resources, and the state's seed
+    finance, into public value (CES), scaled by shared goals and skill, bounded by demand."""
+    table, s = model.partnerships_table, state
+    n_p = len(s.ids)
+    pooled = segment_sum(s.delivered_units, s.pid, n_p)
+    seeded = table.pending_seed[s.ids]
+    pooled[:, FINANCE] += seeded
+    table.pending_seed[s.ids] = 0.0
+    value = _value(model, pooled, s)
+    pooled_total = narrow_sum(pooled)
+    table.avg_product[s.ids] = np.where(
+        pooled_total > 0, value / np.maximum(pooled_total, 1e-12), table.avg_product[s.ids]
+    )
+    s.pooled, s.value = pooled, value
+    s.public_value = float(value.sum())
+    s.seed_finance = float(seeded.sum())
+
+
+def _value(model: CoopModel, pooled: np.ndarray, s: StepState) -> np.ndarray:
+    p = model.config.production
+    pid, n_p = s.pid, len(s.ids)
+    k = pooled.shape[1]
+    count = np.maximum(np.bincount(pid, minlength=n_p), 1)
+    shared = np.bincount(pid, weights=s.fit, minlength=n_p) / count
+    skill = np.bincount(pid, weights=model.orgs.collaborative_capacity[s.org], minlength=n_p)
+    skill = skill / count
+    scale = p.productivity * k**p.returns_to_scale
+    value = ces(pooled, np.ones(k), p.substitution, p.returns_to_scale, scale)
+    value = value * (1 - p.alignment_weight + p.alignment_weight * shared)
+    value = value * (1 - p.capacity_weight + p.capacity_weight * skill)
+    total = value.sum()
+    if total > model.demand:  # wicked problems: value is bounded by public demand
+        value = value * (model.demand / total)
+    return value
+
+
+@in_round
+def share_benefits(model: CoopModel, state: StepState) -> None:
+    """Phase: each partnership pays the transaction costs it owes from its value, then shares
+    the rest by the mode's sharing rule; members' payoffs and the round's accounts follow."""
+    cfg, orgs, table, s = model.config, model.orgs, model.partnerships_table, state
+    org, pid, n_p = s.org, s.pid, len(s.ids)
+    paid_costs = np.minimum(s.owed, s.value)
+    table.pending_cost[s.ids] = s.owed - paid_costs
+    net = s.value - paid_costs
+    weights = np.maximum(model.mode.benefit_weights(model, s.round), 0.0)
+    weight_sum = np.bincount(pid, weights=weights, minlength=n_p)[pid]
+    norm = np.where(
+        weight_sum > 0, weights / np.where(weight_sum > 0, weight_sum, 1.0), 1.0 / s.sizes[pid]
+    )
+    s.benefit = benefit = net[pid] * norm
+    standalone = cfg.production.stand_alone
+    gained = benefit * s.fit + s.reward - s.sanction
+    s.membership_return = gained - standalone * s.delivered
+    held = np.bincount(org, weights=s.committed_total, minlength=orgs.n)
+    endowment = narrow_sum(s.available)
+    kept = np.bincount(org, weights=s.committed_total - s.delivered, minlength=orgs.n)
+    orgs.payoff = standalone * (endowment - held + kept) + np.bincount(
+        org, weights=gained, minlength=orgs.n
+    )
+    orgs.benefit_total += np.bincount(org, weights=benefit, minlength=orgs.n)
+    table.value[s.ids] += s.value
+    table.transaction_costs[s.ids] += paid_costs
+    s.benefit_by_sector = np.bincount(orgs.sector[org], weights=benefit, minlength=len(SECTORS))
+    s.ledger = {
+        "available": float(s.available.sum()),
+        "committed": float(s.committed_total.sum()),
+        "delivered": float(s.delivered.sum()),
+        "overcommitted": float((held - endowment).max()),
+        "value": float(s.value.sum()),
+        "benefits": float(benefit.sum()),
+        "costs_paid": float(paid_costs.sum()),
+        "budget": float(model.budget),
+        "budget_left": float(s.budget_left),
+    }

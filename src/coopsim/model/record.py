@@ -1,12 +1,21 @@
-"""The per-step outputs, kept as growing numpy columns (8 bytes a value, not a Python object)."""
+"""The per-step outputs, kept as growing numpy columns (8 bytes a value, not a Python object), and
+the record phase that makes each step's row."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from coopsim.model.metrics import gini
+from coopsim.model.partnerships import ACTIVE
+from coopsim.model.sectors import SECTOR_PAIRS, SECTORS, pair_code, pair_name
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 
 class Record:
@@ -95,3 +104,81 @@ def _widest(column: np.dtype, value: np.dtype) -> np.dtype:
 
 def _python(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+# --------------------------------------------------------------------------------------------------
+# The record phase
+
+
+def observe(model: CoopModel, state: StepState) -> None:
+    """Phase: the step's outputs, one row of ``model.record``."""
+    orgs, rel, s = model.orgs, model.relationships, state
+    eff = rel.effective()
+    row: dict[str, Any] = {
+        "step": s.t,
+        "mode": model.mode.name,
+        "demand": model.demand,
+        "budget": model.budget,
+        "participation_rate": np.count_nonzero(orgs.memberships) / orgs.n if orgs.n else 0.0,
+        "mean_trust": float(eff.mean()) if len(eff) else model.config.trust.initial_personal,
+        "active_partnerships": int(
+            np.count_nonzero(model.partnerships_table.view("status") == ACTIVE)
+        ),
+        "partnerships_formed": s.formed,
+    }
+    for name in _ROUND_OUTPUTS:
+        row[name] = getattr(s, name)
+    model.cumulative_value += s.public_value
+    row["public_value_cumulative"] = model.cumulative_value
+    row["negotiation_costs"] = s.negotiation_costs
+    row["transaction_costs"] = s.negotiation_costs + s.monitoring_costs + s.enforcement_costs
+    row["members_replaced"] = s.members_replaced
+    total = s.benefit_by_sector.sum()
+    for k, name in enumerate(SECTORS):
+        row[f"benefit_share_{name}"] = float(s.benefit_by_sector[k] / total) if total > 0 else 0.0
+    row["benefit_gini"] = gini(orgs.benefit_total)
+    row.update(_sector_trust(model, eff))
+    row["mean_propensity"] = float(orgs.propensity.mean()) if orgs.n else 0.0
+    row["mean_motivation"] = float(orgs.effective_motivation().mean()) if orgs.n else 0.0
+    row["institutionalisation"] = float(rel.view("institutionalised").mean()) if len(rel) else 0.0
+    row["liaison_changes"] = int(orgs.liaison_changes.sum())
+    row["enforcement_strength"] = model.enforcement_strength
+    model.last_value = s.public_value
+    model.record.append(row)
+
+
+_ROUND_OUTPUTS = (
+    "cooperation_rate",
+    "free_riding_rate",
+    "partner_trust",
+    "public_value",
+    "monitoring_costs",
+    "enforcement_costs",
+    "sanctions",
+    "rewards",
+    "budget_spent",
+    "seed_finance",
+    "members_left",
+    "partnerships_dissolved",
+    "partnerships_completed",
+    "dilemma_strength",
+)
+
+
+def sector_pairs(sector: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each pair of sectors present, once: its relationship ``pair`` code and output name."""
+    present = np.flatnonzero(np.bincount(sector, minlength=len(SECTORS))).tolist()
+    pairs = [(a, b) for i, a in enumerate(present) for b in present[i:]]
+    codes = np.array([pair_code(a, b) for a, b in pairs], dtype=np.int64)
+    return codes, [pair_name(a, b) for a, b in pairs]
+
+
+def _sector_trust(model: CoopModel, eff: np.ndarray) -> dict[str, float]:
+    """Mean effective trust between each pair of sectors present (either direction)."""
+    codes, names = model.sector_pairs
+    rel = model.relationships
+    sums = np.bincount(rel.view("pair"), weights=eff, minlength=SECTOR_PAIRS)[codes]
+    counts = rel.pair_count[codes]
+    mean = sums / np.maximum(counts, 1)
+    values = np.where(counts > 0, mean, model.config.trust.initial_personal)
+    return dict(zip(names, values.tolist(), strict=True))

@@ -11,6 +11,7 @@ import numpy as np
 from coopsim.model import trust as trust_rules
 from coopsim.model.arrays import unique_inverse
 from coopsim.model.config import Trust
+from coopsim.model.sectors import SECTOR_PAIRS, pair_code
 
 
 class Relationships:
@@ -21,7 +22,7 @@ class Relationships:
 
     def __init__(self, n: int, params: Trust, group: np.ndarray | None = None):
         """``group`` (e.g. each organisation's sector, 0–3) labels each row with its unordered
-        pair of groups, ``pair = 4·min + max``, kept for reports by group pair."""
+        pair of groups (``sectors.pair_code``), kept for reports by group pair."""
         self.n = n
         self.params = params
         self._group = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group, int)
@@ -36,7 +37,7 @@ class Relationships:
         self._recent_keys = np.zeros(0, dtype=np.int64)  # keys added lately, sorted apart
         self._recent_order = np.zeros(0, dtype=np.int64)
         self._mark = np.zeros(0, dtype=np.int64)  # scratch, one entry per row (see `distinct`)
-        self.pair_count = np.zeros(16, dtype=np.int64)  # rows per `pair` code
+        self.pair_count = np.zeros(SECTOR_PAIRS, dtype=np.int64)  # rows per `pair` code
 
     def __len__(self) -> int:
         return self.size
@@ -108,8 +109,8 @@ class Relationships:
         self.defections[rows] = 0
         self.last_met[rows] = step
         a, b = self._group[src], self._group[dst]
-        self.pair[rows] = 4 * np.minimum(a, b) + np.maximum(a, b)
-        self.pair_count += np.bincount(self.pair[rows], minlength=16)
+        self.pair[rows] = pair_code(a, b)
+        self.pair_count += np.bincount(self.pair[rows], minlength=SECTOR_PAIRS)
         self.size += k
         return rows
 

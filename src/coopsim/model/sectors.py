@@ -7,6 +7,8 @@ The rationale of each profile is in ``docs/ODD.md`` ("Initialisation").
 
 from __future__ import annotations
 
+import numpy as np
+
 SECTORS: tuple[str, ...] = ("government", "business", "civil_society", "community")
 RESOURCE_KINDS: tuple[str, ...] = ("finance", "staff", "expertise", "legitimacy")
 GOAL_DIMENSIONS: tuple[str, ...] = ("public_value", "profit", "mission", "own_sector")
@@ -14,6 +16,18 @@ GOAL_DIMENSIONS: tuple[str, ...] = ("public_value", "profit", "mission", "own_se
 GOVERNMENT, BUSINESS, CIVIL_SOCIETY, COMMUNITY = range(4)
 PUBLIC_VALUE, PROFIT, MISSION, OWN_SECTOR = range(4)
 FINANCE, STAFF, EXPERTISE, LEGITIMACY = range(4)
+SECTOR_PAIRS = len(SECTORS) ** 2  # codes of unordered sector pairs (``pair_code``) lie below
+
+
+def pair_code(a, b):
+    """One code per unordered pair of sectors (or other groups below ``len(SECTORS)``)."""
+    return len(SECTORS) * np.minimum(a, b) + np.maximum(a, b)
+
+
+def pair_name(a: int, b: int) -> str:
+    """The output name of a sector pair's mean trust, e.g. ``trust_government_business``."""
+    return f"trust_{SECTORS[min(a, b)]}_{SECTORS[max(a, b)]}"
+
 
 # Sector profiles. Resources: agencies hold finance, staff and formal authority; firms finance and
 # technical expertise; NGOs staff (volunteers), service expertise and social standing; citizens

@@ -9,11 +9,18 @@ society's demand, whatever its target.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coopsim.model import trust
 from coopsim.model.config import Shock
 from coopsim.model.sectors import SECTORS
+from coopsim.model.turnover import replace_liaisons
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 LASTING = ("capacity_loss", "budget_cut", "demand_surge")
 
@@ -95,3 +102,43 @@ class ShockSchedule:
 
     def demand_factor(self) -> float:
         return float(np.prod([1.0 + s.severity for s in self.active if s.kind == "demand_surge"]))
+
+
+def environment(model: CoopModel, state: StepState) -> None:
+    """Phase: public demand drifts back towards its level with noise; shocks strike."""
+    env = model.config.environment
+    fired = model.shocks.fire(state.t, model.streams.shocks)
+    drift = model.streams.demand.standard_normal()
+    model.demand_level += (
+        env.demand_reversion * (env.demand * model.orgs.n - model.demand_level)
+        + env.demand_volatility * model.demand_level * drift
+    )
+    model.demand_level = max(model.demand_level, 0.0)
+    for shock in fired:
+        strike(model, shock)
+    apply_lasting(model)
+
+
+def apply_lasting(model: CoopModel) -> None:
+    """The effects of the lasting shocks in force: capacity, demand and the state's budget."""
+    orgs = model.orgs
+    orgs.capacity = model.shocks.capacity(orgs.n)
+    model.demand = model.demand_level * model.shocks.demand_factor()
+    model.budget_share = model.shocks.budget_factor(orgs.n)[orgs.is_government]
+    model.budget = model.config.environment.budget * float(model.budget_share.sum())
+
+
+def strike(model: CoopModel, shock: FiredShock) -> None:
+    """A one-off shock's effect (lasting ones act through the schedule)."""
+    model.last_shock = shock
+    if shock.kind == "trust_shock":
+        rel = model.relationships
+        rows = rel.towards(shock.organisations)
+        rel.personal[rows] *= 1.0 - shock.severity
+        rel.institutional[rows] *= 1.0 - shock.severity
+        rel.damage[rows] = trust.add_damage(rel.damage[rows], 1.0, shock.severity)
+    elif shock.kind == "staff_exodus":
+        leave = np.zeros(model.orgs.n, dtype=bool)
+        draws = model.streams.shocks.random(len(shock.organisations))
+        leave[shock.organisations[draws < shock.severity]] = True
+        replace_liaisons(model, leave)

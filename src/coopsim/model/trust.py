@@ -1,11 +1,20 @@
 """Trust submodels: effective trust, asymmetric updating, damage, institutionalisation, handover.
 
-All functions are pure array maps that keep every value in [0, 1].
+The submodels are pure array maps that keep every value in [0, 1]; the step's trust and healing
+phases (at the end) apply them to the model's relationships.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from coopsim.model.step import in_round
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 
 def effective_trust(
@@ -57,3 +66,45 @@ def update_institutional(
 def handover(institutional: np.ndarray, quality: float, newcomer_trust: float) -> np.ndarray:
     """A successor's personal trust: P = χ·I + (1−χ)·T₀."""
     return quality * institutional + (1.0 - quality) * newcomer_trust
+
+
+# --------------------------------------------------------------------------------------------------
+# Phases: trust; healing
+
+
+@in_round
+def update_trust(model: CoopModel, state: StepState) -> None:
+    """Phase: partners' observed delivery is the evidence; defections leave lasting damage. One
+    update per relationship: a pair meeting in several partnerships pools its evidence (mean
+    observed delivery; a defection anywhere counts)."""
+    cfg = model.config.trust
+    rel, s = model.relationships, state
+    rows, where = s.met  # distinct relationship rows; each pair's index among them
+    source, target = s.org[s.src], s.org[s.dst]
+    evidence = s.observed[s.dst]
+    meetings = np.bincount(where)
+    e = np.bincount(where, weights=evidence) / meetings
+    defected = evidence < cfg.defection_threshold
+    defections = np.bincount(where[defected], minlength=len(rows))
+    transparency = 0.5 * (model.orgs.transparency[source] + model.orgs.transparency[target])
+    formality = model.partnerships_table.formality[s.ids[s.pid[s.src]]]
+    formality = np.bincount(where, weights=0.5 * formality + 0.5 * transparency) / meetings
+    personal = update_personal(rel.personal[rows], e, cfg.gain, cfg.loss)
+    routine = institutionalise(rel.institutionalised[rows], formality, cfg.institutionalisation)
+    rel.personal[rows] = personal
+    hit = defections > 0
+    betrayed = rows[hit]  # only these take damage
+    rel.damage[betrayed] = add_damage(rel.damage[betrayed], True, cfg.damage)
+    rel.institutionalised[rows] = routine
+    rel.institutional[rows] = update_institutional(
+        rel.institutional[rows], personal, routine, cfg.institutional_learning
+    )
+    rel.cooperations[rows] += meetings - defections
+    rel.defections[betrayed] += defections[hit]
+    rel.last_met[rows] = s.t
+
+
+def heal_damage(model: CoopModel, state: StepState) -> None:
+    """Phase: lasting damage fades a little every step."""
+    damage = model.relationships.view("damage")
+    heal(damage, model.config.trust.healing, out=damage)

@@ -1,6 +1,12 @@
-"""The four governance modes behind one interface."""
+"""The four governance modes behind one interface, and the step's phases that belong to the mode:
+a scheduled reform, and the mode's review of running partnerships."""
 
-from coopsim.model.modes.base import GovernanceMode, Proposal, Round, transaction_costs
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from coopsim.model.costs import transaction_costs
+from coopsim.model.modes.base import GovernanceMode, Proposal, Round
 from coopsim.model.modes.corporatism import Corporatism
 from coopsim.model.modes.governance import Governance
 from coopsim.model.modes.pluralism import Pluralism
@@ -21,6 +27,22 @@ def make_mode(name: str) -> GovernanceMode:
         ) from None
 
 
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
+
+
+def reform(model: CoopModel, state: StepState) -> None:
+    """Phase: a reform scheduled for this step changes the governance mode."""
+    if state.t in model.reforms:
+        model.mode = make_mode(model.reforms[state.t])
+
+
+def review(model: CoopModel, state: StepState) -> None:
+    """Phase: the mode revisits running partnerships (pluralism re-tenders seats)."""
+    model.mode.review(model, state.t)
+
+
 __all__ = [
     "MODE_CLASSES",
     "Corporatism",
@@ -31,5 +53,7 @@ __all__ = [
     "Round",
     "Statism",
     "make_mode",
+    "reform",
+    "review",
     "transaction_costs",
 ]

@@ -1,4 +1,4 @@
-"""One interface for the four governance modes, and the one transaction-cost function they share.
+"""One interface for the four governance modes.
 
 A mode acts only through its rules for each decision: who initiates, how partners are chosen, the
 objective, the commitment, how delivery is monitored and enforced, how benefits are shared, who
@@ -16,7 +16,6 @@ import numpy as np
 
 from coopsim.model import formation
 from coopsim.model.arrays import narrow_sum
-from coopsim.model.config import TransactionCosts
 from coopsim.model.formation import Drafts, Shortlist, Terms
 from coopsim.model.sectors import PUBLIC_VALUE
 
@@ -58,17 +57,6 @@ class Enforcement:
     reward: np.ndarray
     warned_before: np.ndarray  # the sanctioned had been warned (graduated sanctions)
     monitored: np.ndarray  # bool per row
-
-
-def transaction_costs(
-    c: TransactionCosts,
-    pairs: float = 0,
-    rounds: float = 0,
-    monitored: float = 0,
-    actions: float = 0,
-) -> tuple[float, float, float]:
-    """(negotiation, monitoring, enforcement) costs: the same function for every mode."""
-    return c.negotiation * pairs * rounds, c.monitoring * monitored, c.enforcement * actions
 
 
 def alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:

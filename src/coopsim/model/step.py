@@ -1,0 +1,131 @@
+"""What the phases of one step share: a typed state, made anew each step.
+
+A step is a sequence of phases (``CoopModel.phases``, in the order of docs/ODD.md §3), each a
+function ``phase(model, state)`` beside its mechanism's module. A phase reads the model's arrays and
+what earlier phases left in the state, and writes its own results there; the record phase turns
+them into the step's outputs. The phases of the cooperation round (commitment to learning) run only
+while some partnership is active: ``in_round`` marks them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from coopsim.model.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.modes.base import Round
+
+Phase = Callable[["CoopModel", "StepState"], None]
+
+
+def _ints() -> Any:
+    return field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _floats() -> Any:
+    return field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass(eq=False)
+class StepState:
+    """One step's intermediate results, phase by phase (arrays per member row of the round,
+    per partnership of the round, or per organisation, as named)."""
+
+    t: int
+    # Delivery and monitoring noise per (organisation, membership slot): drawn every step, used or
+    # not, so that runs in different modes share their random numbers.
+    choice_noise: np.ndarray
+    observation_noise: np.ndarray
+    monitor_draw: np.ndarray
+
+    # formation
+    formed: int = 0
+    negotiation_costs: float = 0.0
+
+    # the round: active member rows, grouped by partnership
+    rows: np.ndarray = _ints()
+    org: np.ndarray = _ints()  # each row's organisation
+    slot: np.ndarray = _ints()  # each row's membership slot
+    pid: np.ndarray = _ints()  # each row's partnership, as a local index 0..len(ids)-1
+    ids: np.ndarray = _ints()  # each local partnership's id in the partnership table
+    starts: np.ndarray = _ints()  # first row of each local partnership
+    sizes: np.ndarray = _ints()  # members of each local partnership
+
+    # commitment
+    available: np.ndarray = _floats()  # (organisations, kinds) endowment after shocks
+    committed: np.ndarray = _floats()  # (rows, kinds) units committed
+    committed_total: np.ndarray = _floats()
+
+    # contribution
+    src: np.ndarray = _ints()  # co-member pairs, as row positions
+    dst: np.ndarray = _ints()
+    met: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    partners: np.ndarray = _ints()  # co-members of each row
+    trust_in_partners: np.ndarray = _floats()
+    fit: np.ndarray = _floats()  # goal fit with the partnership's objective
+    private_return: np.ndarray = _floats()  # per unit delivered, net of standing alone
+    delivery: np.ndarray = _floats()  # share of the commitment delivered
+    delivered_units: np.ndarray = _floats()  # (rows, kinds)
+    delivered: np.ndarray = _floats()
+
+    # production
+    pooled: np.ndarray = _floats()  # (partnerships, kinds)
+    value: np.ndarray = _floats()  # per partnership
+
+    # monitoring
+    observed: np.ndarray = _floats()  # delivery as partners saw it
+    round: Round | None = None  # what the mode sees of the round
+
+    # enforcement and spending
+    budget_left: float = 0.0
+    sanction: np.ndarray = _floats()  # value units per row
+    sanctioned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    warned_before: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    reward: np.ndarray = _floats()
+    owed: np.ndarray = _floats()  # transaction costs each partnership owes
+
+    # benefits
+    benefit: np.ndarray = _floats()
+    membership_return: np.ndarray = _floats()
+
+    # The round's outputs (their idle values when no partnership is active).
+    cooperation_rate: float = 0.0
+    free_riding_rate: float = 0.0
+    partner_trust: float = 0.0
+    public_value: float = 0.0
+    monitoring_costs: float = 0.0
+    enforcement_costs: float = 0.0
+    sanctions: int = 0
+    rewards: float = 0.0
+    budget_spent: float = 0.0
+    seed_finance: float = 0.0
+    benefit_by_sector: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))
+    members_left: int = 0
+    partnerships_dissolved: int = 0
+    partnerships_completed: int = 0
+    dilemma_strength: float = 0.0
+    members_replaced: int = 0  # by the mode's review
+    ledger: dict[str, float] = field(default_factory=dict)  # the round's accounts (invariants)
+
+    @property
+    def in_round(self) -> bool:
+        """Whether some partnership is active this step."""
+        return len(self.rows) > 0
+
+
+def in_round(phase: Phase) -> Phase:
+    """A phase of the cooperation round: skipped in a step with no active partnership."""
+
+    @functools.wraps(phase)
+    def run(model: CoopModel, state: StepState) -> None:
+        if state.in_round:
+            phase(model, state)
+
+    return run
