@@ -71,14 +71,12 @@ def test_co_member_pairs_example():
 )
 def test_segment_sum_matches_brute_force(data, n, count, width):
     segments = data.draw(hnp.arrays(np.int64, n, elements=st.integers(0, count - 1)))
-    values = data.draw(hnp.arrays(float, (n, width), elements=st.floats(-1e6, 1e6)))
-    expected = np.zeros((count, width))
-    for s, v in zip(segments, values, strict=True):
-        expected[s] += v
+    values = data.draw(hnp.arrays(float, (width, n), elements=st.floats(-1e6, 1e6)))
+    expected = np.zeros((width, count))  # kinds first, as the model keeps resources
+    for s, v in zip(segments, values.T, strict=True):
+        expected[:, s] += v
     np.testing.assert_allclose(segment_sum(values, segments, count), expected, atol=1e-6)
-    np.testing.assert_allclose(
-        segment_sum(values[:, 0], segments, count), expected[:, 0], atol=1e-6
-    )
+    np.testing.assert_allclose(segment_sum(values[0], segments, count), expected[0], atol=1e-6)
 
 
 def test_segment_sum_keeps_empty_segments():

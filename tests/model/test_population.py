@@ -39,7 +39,7 @@ def test_counts_sectors_and_names_follow_the_configuration():
         "community-1", "community-2", "community-3", "community-4",
     ]  # fmt: skip
     np.testing.assert_array_equal(orgs.is_government, orgs.sector == 0)
-    assert orgs.endowment.shape == (9, 4) and orgs.goals.shape == (9, 4)
+    assert orgs.endowment.shape == (4, 9) and orgs.goals.shape == (9, 4)  # resources kinds first
 
 
 def test_default_counts_are_the_sector_defaults():
@@ -78,7 +78,7 @@ def test_sector_profile_means_hold_on_average(crowd_of_each_sector, sector):
         mean = getattr(profile, trait)
         assert getattr(orgs, trait)[rows].mean() == pytest.approx(mean, abs=0.01), trait
     resources = _vector(profile.resources)
-    np.testing.assert_allclose(orgs.endowment[rows].mean(axis=0), resources, rtol=0.02)
+    np.testing.assert_allclose(orgs.endowment[:, rows].mean(axis=1), resources, rtol=0.02)
     goals = _vector(profile.goals)
     np.testing.assert_allclose(orgs.goals[rows].mean(axis=0), goals / goals.sum(), atol=0.01)
 
@@ -87,7 +87,7 @@ def test_sector_profile_means_hold_on_average(crowd_of_each_sector, sector):
 def test_individuals_differ_around_their_profile(crowd_of_each_sector, sector):
     _, orgs = crowd_of_each_sector
     rows = orgs.sector == SECTORS.index(sector)
-    assert np.all(orgs.endowment[rows].std(axis=0) > 0)
+    assert np.all(orgs.endowment[:, rows].std(axis=1) > 0)
     assert orgs.integrity[rows].std() > 0.02
 
 
@@ -98,7 +98,7 @@ def test_more_heterogeneity_spreads_organisations_further():
     business = narrow.sector == 1
     for trait in ("integrity", "transparency"):
         assert getattr(wide, trait)[business].std() > 2 * getattr(narrow, trait)[business].std()
-    spread = wide.endowment[business].std(axis=0) / narrow.endowment[business].std(axis=0)
+    spread = wide.endowment[:, business].std(axis=1) / narrow.endowment[:, business].std(axis=1)
     assert np.all(spread > 2)
 
 
@@ -112,7 +112,7 @@ def test_no_heterogeneity_gives_identical_organisations_with_the_profile():
         profile = population.sector(sector)
         k = int(rows.sum())
         resources = np.tile(_vector(profile.resources), (k, 1))
-        np.testing.assert_allclose(orgs.endowment[rows], resources)
+        np.testing.assert_allclose(orgs.endowment[:, rows], resources.T)
         goals = _vector(profile.goals)
         np.testing.assert_allclose(orgs.goals[rows], np.tile(goals / goals.sum(), (k, 1)))
         for trait in TRAITS:
@@ -143,7 +143,7 @@ def test_each_sector_has_one_peak_organisation_the_largest_of_its_members():
         peak = orgs.peak[s]
         assert orgs.sector[peak] == s and orgs.peak_member[peak]
         members = np.flatnonzero((orgs.sector == s) & orgs.peak_member)
-        size = orgs.endowment.sum(axis=1)
+        size = orgs.endowment.sum(axis=0)
         assert size[peak] == size[members].max()
 
 
@@ -178,7 +178,7 @@ def test_any_profile_gives_valid_organisations(heterogeneity, trait_mean, goal, 
         x = getattr(orgs, trait)
         assert np.all(np.isfinite(x)) and x.min() >= 0.0 and x.max() <= 1.0, trait
     assert np.all(np.isfinite(orgs.endowment)) and orgs.endowment.min() >= 0.0
-    np.testing.assert_array_equal(orgs.endowment[orgs.sector == 1, 1], 0.0)  # no staff: none
+    np.testing.assert_array_equal(orgs.endowment[1, orgs.sector == 1], 0.0)  # no staff: none
     assert np.all(np.isfinite(orgs.goals)) and orgs.goals.min() >= 0.0
     np.testing.assert_allclose(orgs.goals.sum(axis=1), 1.0)
 

@@ -194,3 +194,22 @@ def test_the_fast_path_for_positive_inputs_agrees_with_the_general_one(x, rho, n
         fast = ces(x, EQUAL, rho, nu, scale=1.5)
         general = ces(padded, np.append(EQUAL, 0.0), rho, nu, scale=1.5)
     np.testing.assert_allclose(fast, general, rtol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    x=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 6), st.integers(1, 5), st.just(K)),
+        elements=st.one_of(st.just(0.0), st.floats(1e-6, 1e6)),
+    ),
+    rho=st.sampled_from([1.0, 0.5, 1e-12, 0.0, -0.5, DEFAULT.substitution, -10.0]),
+    zero_weight=st.booleans(),
+)
+def test_kinds_first_gives_the_same_bits_as_kinds_last(x, rho, zero_weight):
+    """The model keeps kinds first (axis=0); the answer is the kinds-last one, bit for bit."""
+    w = np.array([1.0, 2.0, 1.0, 0.0 if zero_weight else 0.5])
+    last = ces(x, w, rho, nu=0.9, scale=1.7)
+    first = ces(np.ascontiguousarray(np.moveaxis(x, -1, 0)), w, rho, nu=0.9, scale=1.7, axis=0)
+    assert first.shape == last.shape
+    assert first.tobytes() == last.tobytes()

@@ -33,7 +33,7 @@ class Organisation(mesa.Agent):
     @property
     def resources(self) -> dict[str, float]:
         """This step's endowment by kind, after shocks."""
-        row = self.model.orgs.available[self.index]
+        row = self.model.orgs.available[:, self.index]
         return dict(zip(RESOURCE_KINDS, row.tolist(), strict=True))
 
     @property

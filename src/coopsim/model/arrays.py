@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "narrow_max",
-    "narrow_sum",
     "occurrence",
     "ranges",
     "rank_within",
@@ -21,45 +19,6 @@ __all__ = [
 ]
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
-_NARROW = 8  # below this many entries numpy adds a row left to right (pairwise from 8 on)
-_FEW_ROWS = 64  # below this many rows numpy's own reduction is the quicker (same bits)
-
-
-def _narrow(values: np.ndarray, widest: int) -> bool:
-    """Worth doing column by column, and the same bits: float64 rows of 1..widest entries, many
-    of them."""
-    width = values.shape[-1]
-    return values.dtype == np.float64 and 0 < width <= widest and values.size >= _FEW_ROWS * width
-
-
-def narrow_sum(values: np.ndarray) -> np.ndarray:
-    """``values.sum(axis=-1)`` for rows of a few entries (resource kinds, goal dimensions).
-
-    The same additions in the same order, so the same bits, several times faster: numpy's
-    reduction over a short last axis pays per row what column-wise additions pay once, and adds
-    a row of fewer than 8 float64 entries left to right (tests hold numpy to that). Other dtypes,
-    wider rows and fewer than 64 rows go to numpy.
-    """
-    values = np.asarray(values)
-    width = values.shape[-1]
-    if not _narrow(values, _NARROW - 1):
-        return values.sum(axis=-1)
-    total = 0.0 + values[..., 0]  # + 0.0 as numpy's sum: -0.0 becomes 0.0
-    for k in range(1, width):
-        total += values[..., k]
-    return total
-
-
-def narrow_max(values: np.ndarray) -> np.ndarray:
-    """``values.max(axis=-1)`` for rows of up to four entries, column by column (from five on,
-    numpy's vectorised maximum can return 0.0 where this returns -0.0, so numpy does those)."""
-    values = np.asarray(values)
-    if not _narrow(values, 4):
-        return values.max(axis=-1)
-    peak = values[..., 0].copy()
-    for k in range(1, values.shape[-1]):
-        np.maximum(peak, values[..., k], out=peak)
-    return peak
 
 
 def _begins(groups: np.ndarray) -> np.ndarray:

@@ -196,11 +196,11 @@ def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, ke
 
 
 def output_of(model: CoopModel, resources: np.ndarray) -> np.ndarray:
-    """F(x) of §7.3: the CES of pooled resources with scale K (the number of kinds), without
-    productivity A."""
+    """F(x) of §7.3: the CES of pooled resources (kinds first) with scale K (the number of
+    kinds), without productivity A."""
     p = model.config.production
-    k = resources.shape[-1]
-    return ces(resources, np.ones(k), p.substitution, p.returns_to_scale, k)
+    k = resources.shape[0]
+    return ces(resources, np.ones(k), p.substitution, p.returns_to_scale, k, axis=0)
 
 
 def complementarity(model: CoopModel, leads: np.ndarray, cands: np.ndarray) -> np.ndarray:
@@ -213,14 +213,14 @@ def pooled_gains(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
     """Complementarity, and what each lead's resources would add to each candidate's own,
     F(x_j + x_lead) − F(x_j), from one evaluation of the pooled output."""
     own, together = _pooling(model, leads, cands)
-    theirs = model.orgs.available[np.maximum(cands, 0)]
+    theirs = model.orgs.available[:, np.maximum(cands, 0)]
     return together - output_of(model, own)[:, None], together - output_of(model, theirs)
 
 
 def _pooling(model: CoopModel, leads: np.ndarray, cands: np.ndarray):
     avail = model.orgs.available
-    own = avail[leads]
-    return own, output_of(model, own[:, None, :] + avail[np.maximum(cands, 0)])
+    own = avail[:, leads]
+    return own, output_of(model, own[:, :, None] + avail[:, np.maximum(cands, 0)])
 
 
 def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.ndarray:

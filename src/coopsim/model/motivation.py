@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coopsim.model.arrays import narrow_sum
 from coopsim.model.config import Behaviour, Incentives
 from coopsim.model.partnerships import partner_mean
 from coopsim.model.step import in_round
@@ -113,8 +112,8 @@ def contribute(model: CoopModel, state: StepState) -> None:
     )
     gain = terms.utility_gain(cfg.behaviour)
     s.delivery = delivery_share(gain, s.choice_noise[org, s.slot], cfg.behaviour)
-    s.delivered_units = s.delivery[:, None] * s.committed
-    s.delivered = narrow_sum(s.delivered_units)
+    s.delivered_units = s.delivery * s.committed
+    s.delivered = s.delivered_units.sum(axis=0)
 
     committed = s.committed_total.sum()
     s.cooperation_rate = float(s.delivered.sum() / committed) if committed > 0 else 0.0

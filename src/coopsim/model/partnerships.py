@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from coopsim.model.arrays import narrow_sum, ranges, run_ids, unique_inverse
+from coopsim.model.arrays import ranges, run_ids, unique_inverse
 from coopsim.model.step import in_round
 
 if TYPE_CHECKING:
@@ -268,16 +268,11 @@ def _pairs(starts, sizes, group) -> tuple[np.ndarray, np.ndarray]:
 
 
 def segment_sum(values: np.ndarray, segments: np.ndarray, count: int) -> np.ndarray:
-    """Sum of ``values`` (1-D or rows of 2-D) by segment id."""
+    """Sum of ``values`` by segment id: of a 1-D array, or of each row of a (kinds, entries)
+    array, giving (kinds, count)."""
     if values.ndim == 1:
         return np.bincount(segments, weights=values, minlength=count)
-    return np.stack(
-        [
-            np.bincount(segments, weights=values[:, k], minlength=count)
-            for k in range(values.shape[1])
-        ],
-        axis=1,
-    )
+    return np.stack([np.bincount(segments, weights=row, minlength=count) for row in values])
 
 
 def partner_mean(src: np.ndarray, values: np.ndarray, counts: np.ndarray, empty: float):
@@ -306,8 +301,8 @@ def commit(model: CoopModel, state: StepState) -> None:
     total_share = np.bincount(org, weights=share, minlength=orgs.n)
     share = share / np.maximum(1.0, total_share[org])
     state.available = orgs.available
-    state.committed = share[:, None] * orgs.available[org]
-    state.committed_total = narrow_sum(state.committed)
+    state.committed = share * orgs.available[:, org]
+    state.committed_total = state.committed.sum(axis=0)
 
 
 @in_round

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import betaincinv
 
 from coopsim.model.config import Goals, Population, Resources
-from coopsim.model.sectors import GOVERNMENT, SECTORS
+from coopsim.model.sectors import GOAL_DIMENSIONS, GOVERNMENT, RESOURCE_KINDS, SECTORS
 
 TRAITS: tuple[str, ...] = (
     "intrinsic_motivation",
@@ -39,15 +39,15 @@ class Organisations:
             f"{name}-{k + 1}" for name, c in zip(SECTORS, counts, strict=True) for k in range(c)
         ]
         spread = population.heterogeneity
-        self.endowment = np.zeros((n, 4))
-        self.goals = np.zeros((n, 4))
+        self.endowment = np.zeros((len(RESOURCE_KINDS), n))  # kinds first: numpy sums it fastest
+        self.goals = np.zeros((n, len(GOAL_DIMENSIONS)))
         for trait in TRAITS:
             setattr(self, trait, np.zeros(n))
         start = 0
         for name, count in zip(SECTORS, counts, strict=True):
             rows = slice(start, start + count)
             profile = population.sector(name)
-            self.endowment[rows] = _resources(profile.resources, count, spread, rng)
+            self.endowment[:, rows] = _resources(profile.resources, count, spread, rng).T
             self.goals[rows] = _goals(profile.goals, count, spread, rng)
             for trait in TRAITS:
                 getattr(self, trait)[rows] = _unit_trait(
@@ -83,7 +83,7 @@ class Organisations:
     @capacity.setter
     def capacity(self, value: np.ndarray) -> None:
         self._capacity = np.asarray(value, dtype=float)
-        self.available = self.endowment * self._capacity[:, None]  # endowment after shocks
+        self.available = self.endowment * self._capacity  # endowment after shocks (kinds, n)
 
     def effective_motivation(self) -> np.ndarray:
         """Intrinsic motivation net of crowding-out."""
@@ -123,7 +123,7 @@ def _peak_organisations(
     sector: np.ndarray, endowment: np.ndarray, member: np.ndarray
 ) -> np.ndarray:
     """Per sector, the affiliated organisation with the largest endowment (-1 if none)."""
-    size = endowment.sum(axis=1)
+    size = endowment.sum(axis=0)
     peaks = np.full(len(SECTORS), -1, dtype=np.int64)
     for s in range(len(SECTORS)):
         idx = np.flatnonzero(sector == s)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coopsim.model.arrays import narrow_max, narrow_sum
 from coopsim.model.partnerships import segment_sum
 from coopsim.model.sectors import FINANCE, SECTORS
 from coopsim.model.step import in_round
@@ -31,47 +30,60 @@ def ces(
     rho: float,
     nu: float = 1.0,
     scale: float = 1.0,
+    axis: int = -1,
 ) -> np.ndarray:
-    """CES output for each row of ``inputs`` (shape ``(..., kinds)``), never a warning.
+    """CES output over the resource kinds along ``axis`` of ``inputs`` (the last by default; the
+    model keeps kinds first, ``axis=0``, where numpy reduces fastest), never a warning.
 
     Zero inputs are handled exactly: with ρ ≤ 0 any zero input with positive weight gives zero
     output (complements); with ρ > 0 zeros simply contribute nothing. The power mean is taken in
-    log space relative to the row's largest input, so no input however small or large overflows.
+    log space relative to the largest input, so no input however small or large overflows.
     """
     x = np.maximum(np.asarray(inputs, dtype=float), 0.0)
     a = np.asarray(weights, dtype=float)
     a = a / a.sum()
     used = a > 0
+    along = [1] * x.ndim
+    along[axis] = -1
+    a_, used_ = a.reshape(along), used.reshape(along)  # broadcast along the kinds
+
+    def top_of(v: np.ndarray) -> np.ndarray:
+        return v.max(axis=axis, keepdims=True)
+
+    def total_of(v: np.ndarray) -> np.ndarray:
+        return v.sum(axis=axis, keepdims=True)
+
     # The common case, strictly positive inputs with every weight used, takes a shorter road that
     # agrees with the general one to within 1e-15 relative (not bit for bit).
     if abs(rho) >= _RHO_EPS and x.size and used.all() and x.min() > 0:
         log_x = np.log(x)
-        log_top = narrow_max(log_x)
-        terms = np.log(a) + rho * (log_x - log_top[..., None])
-        peak = narrow_max(terms)
-        lse = peak + np.log(narrow_sum(np.exp(terms - peak[..., None])))
+        log_top = top_of(log_x)
+        terms = np.log(a_) + rho * (log_x - log_top)
+        peak = top_of(terms)
+        lse = peak + np.log(total_of(np.exp(terms - peak)))
         # np.clip without its cost; it may differ in the sign of a zero, which adding log_top
         # (never -0.0) and exp() erase
         power_mean = np.minimum(np.maximum(lse / rho, -745.0), 0.0)
-        return scale * np.exp(nu * (log_top + power_mean))
-    present = (x > 0) & used
-    top = narrow_max(np.where(used, x, 0.0))
+        return np.squeeze(scale * np.exp(nu * (log_top + power_mean)), axis=axis)
+    present = (x > 0) & used_
+    top = top_of(np.where(used_, x, 0.0))
     safe_top = np.where(top > 0, top, 1.0)
-    log_ratio = np.where(
-        present, np.log(np.where(present, x, 1.0)) - np.log(safe_top)[..., None], 0
-    )
+    log_ratio = np.where(present, np.log(np.where(present, x, 1.0)) - np.log(safe_top), 0)
     if abs(rho) < _RHO_EPS:  # Cobb–Douglas limit
-        rel = np.exp(narrow_sum(np.where(used, a, 0.0) * log_ratio))
+        rel = np.exp(total_of(np.where(used_, a_, 0.0) * log_ratio))
     else:
-        terms = np.where(present, np.log(np.where(used, a, 1.0)) + rho * log_ratio, -np.inf)
-        peak = narrow_max(terms)
+        terms = np.where(present, np.log(np.where(used_, a_, 1.0)) + rho * log_ratio, -np.inf)
+        peak = top_of(terms)
         safe_peak = np.where(np.isfinite(peak), peak, 0.0)
-        total = narrow_sum(np.exp(terms - safe_peak[..., None]))
+        total = total_of(np.exp(terms - safe_peak))
         lse = safe_peak + np.log(np.where(total > 0, total, 1.0))
         rel = np.exp(np.clip(lse / rho, -745.0, 0.0))  # a power mean never exceeds the maximum
-    missing = np.any(used & ~present, axis=-1) if rho <= _RHO_EPS else np.zeros(top.shape, bool)
+    if rho <= _RHO_EPS:
+        missing = np.any(used_ & ~present, axis=axis, keepdims=True)
+    else:
+        missing = np.zeros(top.shape, bool)
     core = np.where((top > 0) & ~missing, top * rel, 0.0)
-    return scale * core**nu
+    return np.squeeze(scale * core**nu, axis=axis)
 
 
 def linear_public_good(contributions: np.ndarray, multiplier: float) -> np.ndarray:
@@ -92,10 +104,10 @@ def produce(model: CoopModel, state: StepState) -> None:
     n_p = len(s.ids)
     pooled = segment_sum(s.delivered_units, s.pid, n_p)
     seeded = table.pending_seed[s.ids]
-    pooled[:, FINANCE] += seeded
+    pooled[FINANCE] += seeded
     table.pending_seed[s.ids] = 0.0
     value = _value(model, pooled, s)
-    pooled_total = narrow_sum(pooled)
+    pooled_total = pooled.sum(axis=0)
     table.avg_product[s.ids] = np.where(
         pooled_total > 0, value / np.maximum(pooled_total, 1e-12), table.avg_product[s.ids]
     )
@@ -107,13 +119,13 @@ def produce(model: CoopModel, state: StepState) -> None:
 def _value(model: CoopModel, pooled: np.ndarray, s: StepState) -> np.ndarray:
     p = model.config.production
     pid, n_p = s.pid, len(s.ids)
-    k = pooled.shape[1]
+    k = pooled.shape[0]
     count = np.maximum(np.bincount(pid, minlength=n_p), 1)
     shared = np.bincount(pid, weights=s.fit, minlength=n_p) / count
     skill = np.bincount(pid, weights=model.orgs.collaborative_capacity[s.org], minlength=n_p)
     skill = skill / count
     scale = p.productivity * k**p.returns_to_scale
-    value = ces(pooled, np.ones(k), p.substitution, p.returns_to_scale, scale)
+    value = ces(pooled, np.ones(k), p.substitution, p.returns_to_scale, scale, axis=0)
     value = value * (1 - p.alignment_weight + p.alignment_weight * shared)
     value = value * (1 - p.capacity_weight + p.capacity_weight * skill)
     total = value.sum()
@@ -141,7 +153,7 @@ def share_benefits(model: CoopModel, state: StepState) -> None:
     gained = benefit * s.fit + s.reward - s.sanction
     s.membership_return = gained - standalone * s.delivered
     held = np.bincount(org, weights=s.committed_total, minlength=orgs.n)
-    endowment = narrow_sum(s.available)
+    endowment = s.available.sum(axis=0)
     kept = np.bincount(org, weights=s.committed_total - s.delivered, minlength=orgs.n)
     orgs.payoff = standalone * (endowment - held + kept) + np.bincount(
         org, weights=gained, minlength=orgs.n

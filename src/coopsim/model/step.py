@@ -59,8 +59,8 @@ class StepState:
     sizes: np.ndarray = _ints()  # members of each local partnership
 
     # commitment
-    available: np.ndarray = _floats()  # (organisations, kinds) endowment after shocks
-    committed: np.ndarray = _floats()  # (rows, kinds) units committed
+    available: np.ndarray = _floats()  # (kinds, organisations) endowment after shocks
+    committed: np.ndarray = _floats()  # (kinds, rows) units committed
     committed_total: np.ndarray = _floats()
 
     # contribution
@@ -72,11 +72,11 @@ class StepState:
     fit: np.ndarray = _floats()  # goal fit with the partnership's objective
     private_return: np.ndarray = _floats()  # per unit delivered, net of standing alone
     delivery: np.ndarray = _floats()  # share of the commitment delivered
-    delivered_units: np.ndarray = _floats()  # (rows, kinds)
+    delivered_units: np.ndarray = _floats()  # (kinds, rows)
     delivered: np.ndarray = _floats()
 
     # production
-    pooled: np.ndarray = _floats()  # (partnerships, kinds)
+    pooled: np.ndarray = _floats()  # (kinds, partnerships)
     value: np.ndarray = _floats()  # per partnership
 
     # monitoring

@@ -148,8 +148,8 @@ def dissolved_ties(model: CoopModel, window: int = FADE_STEPS, live: Ties | None
 
 def node_sizes(model: CoopModel, scale: float) -> np.ndarray:
     """Marker areas proportional to this step's resources (endowment after shocks)."""
-    resources = model.orgs.available.sum(axis=1)
-    reference = model.orgs.endowment.sum(axis=1).mean() if model.orgs.n else 1.0
+    resources = model.orgs.available.sum(axis=0)
+    reference = model.orgs.endowment.sum(axis=0).mean() if model.orgs.n else 1.0
     return scale * resources / max(reference, 1e-12)
 
 

@@ -73,7 +73,7 @@ def test_partners_come_from_the_other_sectors_largest_members_first(model, fixed
     proposal = model.mode.propose(model, lead, 4)  # one seat for each of three other sectors
     partners = proposal.members[1:]
     assert sorted(orgs.sector[partners].tolist()) == [1, 2, 3]
-    size = orgs.endowment.sum(axis=1)
+    size = orgs.endowment.sum(axis=0)
     for p in partners:
         same = np.flatnonzero((orgs.sector == orgs.sector[p]) & orgs.peak_member)
         assert size[p] == size[same].max()  # the peak puts forward its largest member

@@ -19,7 +19,7 @@ def _clone(model: CoopModel, source: int, targets) -> None:
     """Make organisations identical to ``source`` in everything partner choice looks at."""
     orgs = model.orgs
     for t in targets:
-        orgs.endowment[t] = orgs.endowment[source]
+        orgs.endowment[:, t] = orgs.endowment[:, source]
         orgs.goals[t] = orgs.goals[source]
         orgs.collaborative_capacity[t] = orgs.collaborative_capacity[source]
     orgs.capacity = orgs.capacity  # recompute the available endowment from the new one

@@ -65,9 +65,9 @@ def test_partners_are_assigned_by_complementarity_in_a_fixed_order(model, fixed_
 def test_the_partner_that_brings_what_the_lead_lacks_is_assigned(model, fixed_candidates):
     lead, rich, complement = _gov(model), 20, 50
     orgs = model.orgs
-    orgs.endowment[lead] = [2.0, 2.0, 2.0, 0.1]  # short of legitimacy
-    orgs.endowment[rich] = [1.0, 1.0, 1.0, 0.1]  # more of everything the lead already has
-    orgs.endowment[complement] = [0.5, 0.5, 0.5, 0.5]  # less in total, but legitimacy
+    orgs.endowment[:, lead] = [2.0, 2.0, 2.0, 0.1]  # short of legitimacy
+    orgs.endowment[:, rich] = [1.0, 1.0, 1.0, 0.1]  # more of everything the lead already has
+    orgs.endowment[:, complement] = [0.5, 0.5, 0.5, 0.5]  # less in total, but legitimacy
     orgs.capacity = orgs.capacity  # recompute the available endowment from the new one
     fixed_candidates(model, [rich, complement])
     proposal = model.mode.propose(model, lead, 2)

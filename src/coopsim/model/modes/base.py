@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coopsim.model import formation
-from coopsim.model.arrays import narrow_sum
 from coopsim.model.formation import Drafts, Shortlist, Terms
 from coopsim.model.sectors import PUBLIC_VALUE
 
@@ -61,9 +60,9 @@ class Enforcement:
 
 def alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity of goal vectors (rows of ``a`` against ``b``)."""
-    na = np.sqrt(narrow_sum(a * a))  # np.linalg.norm, bit for bit
-    nb = np.sqrt(narrow_sum(b * b))
-    return narrow_sum(a * b) / np.maximum(na * nb, 1e-12)
+    na = np.sqrt((a * a).sum(axis=-1))  # np.linalg.norm, bit for bit
+    nb = np.sqrt((b * b).sum(axis=-1))
+    return (a * b).sum(axis=-1) / np.maximum(na * nb, 1e-12)
 
 
 class GovernanceMode(ABC):

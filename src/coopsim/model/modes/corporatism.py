@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from coopsim.model.arrays import narrow_sum
 from coopsim.model.formation import Shortlist, Terms
 from coopsim.model.modes.base import Enforcement, GovernanceMode
 from coopsim.model.sectors import GOVERNMENT
@@ -43,7 +42,9 @@ class Corporatism(GovernanceMode):
             cands = self.candidates(
                 model, leads[who], allowed=orgs.peak_member & (orgs.sector == s)
             )
-            seniority = np.where(cands >= 0, narrow_sum(orgs.endowment[np.maximum(cands, 0)]), -1.0)
+            seniority = np.where(
+                cands >= 0, orgs.endowment[:, np.maximum(cands, 0)].sum(axis=0), -1.0
+            )
             nominees = np.take_along_axis(cands, np.argsort(-seniority, axis=1, kind="stable"), 1)
             place = (turn[who, j] - start[who]) % asked[who].sum(axis=1)
             block = np.full((len(leads), nominees.shape[1]), -1, dtype=np.int64)

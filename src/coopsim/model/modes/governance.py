@@ -49,7 +49,7 @@ class Governance(GovernanceMode):
     def terms(self, model, drafts):
         """The members' common ground; voluntary commitments; everyone negotiates with everyone."""
         orgs = model.orgs
-        common = segment_sum(orgs.goals[drafts.members], drafts.group, len(drafts))
+        common = segment_sum(orgs.goals[drafts.members].T, drafts.group, len(drafts)).T
         k = drafts.sizes
         share = model.config.partnerships.commitment * (0.5 + orgs.propensity[drafts.members])
         return Terms(

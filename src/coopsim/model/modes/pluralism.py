@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from coopsim.model import formation
-from coopsim.model.arrays import narrow_sum, ranges, run_starts
+from coopsim.model.arrays import ranges, run_starts
 from coopsim.model.formation import Shortlist, Terms, rank
 from coopsim.model.modes.base import Enforcement, GovernanceMode
 from coopsim.model.sectors import PROFIT
@@ -37,7 +37,7 @@ class Pluralism(GovernanceMode):
         quality = self.complementarity(model, leads, cands)
         quality = quality * (0.5 + orgs.collaborative_capacity[bidder])
         stand_alone = model.config.production.stand_alone
-        opportunity = stand_alone * share * narrow_sum(orgs.available[bidder])
+        opportunity = stand_alone * share * orgs.available[:, bidder].sum(axis=0)
         price = opportunity * (1.0 + orgs.goals[bidder, PROFIT]) + 1e-9
         return quality / price
 
