@@ -59,7 +59,7 @@ from coopsim.model.record import Record
 from coopsim.model.relationships import Relationships
 from coopsim.model.sectors import SECTORS
 from coopsim.model.shocks import FiredShock, ShockSchedule
-from coopsim.model.step import Phase, StepState
+from coopsim.model.step import Phase, StepState, runs_now
 
 STREAMS = (
     "population",
@@ -250,7 +250,8 @@ class CoopModel(mesa.Model):
             monitor_draw=self.streams.monitoring.random(shape),
         )
         for phase in self.phases:
-            phase(self, state)
+            if runs_now(phase, state):
+                phase(self, state)
 
     @property
     def ledger(self) -> dict[str, float]:

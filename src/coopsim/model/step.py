@@ -9,7 +9,6 @@ while some partnership is active: ``in_round`` marks them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -121,11 +120,11 @@ class StepState:
 
 
 def in_round(phase: Phase) -> Phase:
-    """A phase of the cooperation round: skipped in a step with no active partnership."""
+    """Mark a phase of the cooperation round: the step skips it when no partnership is active."""
+    phase.round_only = True  # type: ignore[attr-defined]
+    return phase
 
-    @functools.wraps(phase)
-    def run(model: CoopModel, state: StepState) -> None:
-        if state.in_round:
-            phase(model, state)
 
-    return run
+def runs_now(phase: Phase, state: StepState) -> bool:
+    """Whether the step runs ``phase`` now (a round phase only in a round)."""
+    return state.in_round or not getattr(phase, "round_only", False)
