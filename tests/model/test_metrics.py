@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -126,6 +128,79 @@ def test_kaplan_meier_of_no_partnerships():
     km = kaplan_meier(np.zeros(0), np.zeros(0, dtype=bool))
     assert all(len(v) == 0 for v in km.values())
     assert median_survival(km) is None
+
+
+# Gehan's (1965) 6-MP arm of the leukaemia remission trial, the textbook Kaplan–Meier example:
+# weeks in remission, and whether the remission ended (False: still in remission, censored).
+GEHAN_WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+GEHAN_RELAPSED = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+
+
+def test_kaplan_meier_reproduces_the_published_gehan_table():
+    km = kaplan_meier(np.array(GEHAN_WEEKS), np.array(GEHAN_RELAPSED, dtype=bool), level=0.95)
+    np.testing.assert_array_equal(km["time"], [6, 7, 10, 13, 16, 22, 23])
+    np.testing.assert_array_equal(km["at_risk"], [21, 17, 15, 12, 11, 7, 6])
+    np.testing.assert_array_equal(km["events"], [3, 1, 1, 1, 1, 1, 1])
+    # the published table, to its three decimals (R: survfit(..., conf.type = "log-log"))
+    published = {
+        "survival": [0.857, 0.807, 0.753, 0.690, 0.627, 0.538, 0.448],
+        "low": [0.620, 0.563, 0.503, 0.432, 0.368, 0.268, 0.188],
+        "high": [0.952, 0.923, 0.889, 0.849, 0.805, 0.747, 0.680],
+    }
+    for column, values in published.items():
+        np.testing.assert_allclose(km[column], values, atol=5e-4, err_msg=column)
+    assert median_survival(km) == 23.0
+
+
+def test_greenwood_log_log_limits_by_hand():
+    km = kaplan_meier(np.array([2, 3, 3, 5]), np.array([True, True, False, True]), level=0.9)
+    z = 1.6448536269514722  # the normal 95th percentile
+    # t=2: S = 3/4, Greenwood sum d/(n(n−d)) = 1/12; t=3: S = 3/4 · 2/3 = 1/2, sum + 1/6
+    for row, (s, greenwood) in enumerate([(3 / 4, 1 / 12), (1 / 2, 1 / 12 + 1 / 6)]):
+        se = math.sqrt(greenwood) / abs(math.log(s))
+        assert km["survival"][row] == pytest.approx(s)
+        assert km["low"][row] == pytest.approx(s ** math.exp(z * se))
+        assert km["high"][row] == pytest.approx(s ** math.exp(-z * se))
+    # t=5: the last one at risk dissolves, S = 0 and the limits are undefined: they join the curve
+    assert km["survival"][2] == km["low"][2] == km["high"][2] == 0.0
+
+
+def test_the_limits_are_asked_for():
+    km = kaplan_meier(np.array([1, 2]), np.array([True, False]))
+    assert list(km) == ["time", "at_risk", "events", "survival"]
+    empty = kaplan_meier(np.array([1, 2]), np.array([False, False]), level=0.95)
+    assert list(empty) == ["time", "at_risk", "events", "survival", "low", "high"]
+    assert all(len(v) == 0 for v in empty.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.booleans()), max_size=40),
+)
+def test_kaplan_meier_is_the_product_limit_at_each_event_time(rows):
+    ages = np.array([a for a, _ in rows], dtype=float)
+    dissolved = np.array([e for _, e in rows], dtype=bool)
+    km = kaplan_meier(ages, dissolved, level=0.95)
+    times = sorted({a for a, e in rows if e})
+    at_risk = [sum(a >= t for a, _ in rows) for t in times]
+    died = [sum(a == t and e for a, e in rows) for t in times]
+    np.testing.assert_array_equal(km["time"], times)
+    np.testing.assert_array_equal(km["at_risk"], at_risk)
+    np.testing.assert_array_equal(km["events"], died)
+    expected = np.cumprod([(n - d) / n for n, d in zip(at_risk, died, strict=True)])
+    np.testing.assert_allclose(km["survival"], expected, rtol=1e-12, atol=1e-15)
+    assert np.all((km["low"] <= km["survival"]) & (km["survival"] <= km["high"]))
+
+
+def test_the_median_at_an_exact_half_is_that_time():
+    # 18 partnerships; by t=6 nine have dissolved and none was censored, so S(6) is exactly 1/2,
+    # while the product of the step factors in floating point is 0.5000000000000001
+    ages = np.repeat([1, 2, 3, 4, 5, 6, 7, 10], [1, 1, 3, 1, 2, 1, 2, 7])
+    dissolved = ages < 10
+    km = kaplan_meier(ages, dissolved)
+    np.testing.assert_array_equal(km["at_risk"][:6], [18, 17, 16, 13, 12, 10])
+    assert np.cumprod(1.0 - km["events"] / km["at_risk"])[5] > 0.5
+    assert median_survival(km) == 6.0
 
 
 # ---- shock response -------------------------------------------------------------------------

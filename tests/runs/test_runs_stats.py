@@ -21,6 +21,21 @@ def test_mean_ci_is_a_student_t_interval():
     assert mean - low == pytest.approx(high - mean)
 
 
+def test_mean_ci_against_the_t_table():
+    # n = 4: t(0.975, 3) = 3.182446; sd = sqrt(5/3), half-width = t · sd / 2
+    _, _, _, low, high = mean_ci([1.0, 2.0, 3.0, 4.0])
+    assert (low, high) == pytest.approx((0.4457397, 4.5542603), abs=1e-7)
+    # n = 10, mean 0, sd 1: t(0.95, 9) = 1.833113 at the 90% level
+    x = np.array([-1.5, -1.0, -0.5, -0.25, 0.0, 0.0, 0.25, 0.5, 1.0, 1.5])
+    x = x / x.std(ddof=1)
+    _, _, _, low, high = mean_ci(x, level=0.90)
+    assert (low, high) == pytest.approx((-1.833113 / math.sqrt(10), 1.833113 / math.sqrt(10)))
+
+
+def test_mean_ci_of_equal_values_is_the_point():
+    assert mean_ci([2.5, 2.5, 2.5]) == (3, 2.5, 0.0, 2.5, 2.5)
+
+
 def test_mean_ci_with_few_or_missing_values():
     assert mean_ci([5.0])[:2] == (1, 5.0) and math.isnan(mean_ci([5.0])[3])
     assert mean_ci([math.nan, 2.0, 4.0])[:2] == (2, 3.0)
@@ -40,6 +55,22 @@ def test_a12_known_values():
         "large",
         "large",
     ]
+
+
+def test_a12_of_samples_counted_by_hand():
+    # x = 1, 2, 3, 4 against y = 2, 2, 5: wins 0 + 0 + 2 + 2, ties 0 + 2 + 0 + 0 of 12 pairs
+    assert a12([1, 2, 3, 4], [2, 2, 5]) == pytest.approx(5 / 12)
+    assert a12([2, 2, 5], [1, 2, 3, 4]) == pytest.approx(7 / 12)
+
+
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=15),
+    st.lists(st.integers(-3, 3), min_size=1, max_size=15),
+)
+def test_a12_is_wins_plus_half_ties_over_pairs(x, y):
+    wins = sum(a > b for a in x for b in y)
+    ties = sum(a == b for a in x for b in y)
+    assert a12(x, y) == pytest.approx((wins + ties / 2) / (len(x) * len(y)))
 
 
 @given(

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coopsim.validation.patterns import PATTERNS, Arm, arm, run_arm
-from coopsim.validation.stats import a12, a12_magnitude, one_sided_p, paired_effect
+from coopsim.validation.stats import (
+    a12,
+    a12_magnitude,
+    bootstrap_interval,
+    one_sided_p,
+    paired_effect,
+    t_interval,
+)
 
 values = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=20)
 
@@ -36,6 +43,25 @@ def test_a12_magnitude_labels_follow_vargha_delaney():
     assert a12_magnitude(0.67) == "medium"
     assert a12_magnitude(0.05) == "large"
     assert a12_magnitude(math.nan) == "n/a"
+
+
+def test_bootstrap_interval_is_seeded_and_percentile_based():
+    x = np.random.default_rng(4).normal(1.0, 2.0, 200)
+    boot = bootstrap_interval(x)
+    assert bootstrap_interval(x) == boot  # the same data, the same interval
+    assert bootstrap_interval(x, seed=1) != boot
+    # a large sample: close to the normal-theory interval (the bootstrap is a little narrower)
+    low, high = t_interval(x)
+    assert boot[0] < x.mean() < boot[1]
+    assert (boot[1] - boot[0]) / (high - low) == pytest.approx(1.0, abs=0.05)
+
+
+def test_bootstrap_interval_of_small_samples():
+    # [0, 1]: resampled means are 0, 0.5 and 1 with chances 1/4, 1/2, 1/4, so the 2.5% and 97.5%
+    # percentiles are 0 and 1
+    assert bootstrap_interval([0.0, 1.0]) == (0.0, 1.0)
+    assert bootstrap_interval([2.5, 2.5, 2.5]) == (2.5, 2.5)
+    assert all(math.isnan(v) for v in bootstrap_interval([1.0, math.nan]))
 
 
 def test_paired_effect_pairs_by_seed():

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
+from fractions import Fraction
+
 import numpy as np
+from scipy import stats
 
 
 def gini(values: np.ndarray) -> float:
@@ -24,22 +29,54 @@ def sustainability_index(participation: np.ndarray, cooperation: np.ndarray, win
     return float(max(0.0, s.mean() - s.std()))
 
 
-def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> dict[str, np.ndarray]:
-    """Kaplan–Meier table; ``events`` is True for a dissolution, False for censored (completed
-    or still active)."""
+def kaplan_meier(
+    durations: np.ndarray, events: np.ndarray, level: float | None = None
+) -> dict[str, np.ndarray]:
+    """Kaplan–Meier table at each event time: ``time``, ``at_risk``, ``events``, ``survival``.
+
+    ``events`` is True for a dissolution, False for censored (completed or still active). The
+    curve is ``scipy.stats.ecdf`` on right-censored data; the counts are bookkeeping. With
+    ``level``, also ``low`` and ``high``: the exponential-Greenwood (log(−log)) limits, which
+    collapse onto the curve where they are undefined (survival 0 after the last one at risk ends).
+    """
     d = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
-    times = np.unique(d[e])
-    at_risk = np.array([(d >= t).sum() for t in times], dtype=np.int64)
-    died = np.array([((d == t) & e).sum() for t in times], dtype=np.int64)
-    survival = np.cumprod(1.0 - died / np.maximum(at_risk, 1)) if len(times) else np.zeros(0)
-    return {"time": times, "at_risk": at_risk, "events": died, "survival": survival}
+    times, died = np.unique(d[e], return_counts=True)
+    table = {
+        "time": times,
+        "at_risk": (len(d) - np.searchsorted(np.sort(d), times, side="left")).astype(np.int64),
+        "events": died.astype(np.int64),
+        "survival": np.zeros(0),
+    }
+    if level is not None:
+        table["low"] = table["high"] = np.zeros(0)
+    if not len(times):
+        return table
+    sf = stats.ecdf(stats.CensoredData.right_censored(d, ~e)).sf
+    at = np.searchsorted(sf.quantiles, times)  # scipy's rows include censoring-only times
+    table["survival"] = sf.probabilities[at]
+    if level is not None:
+        with warnings.catch_warnings():  # undefined limits are NaN, and handled below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            limits = sf.confidence_interval(level, method="log-log")
+        for name, bound in (("low", limits.low), ("high", limits.high)):
+            values = bound.probabilities[at]
+            table[name] = np.where(np.isnan(values), table["survival"], values)
+    return table
 
 
-def median_survival(table: dict[str, np.ndarray]) -> float | None:
-    """First time the survival curve reaches 0.5 or below; None if it never does."""
-    below = np.flatnonzero(table["survival"] <= 0.5)
-    return float(table["time"][below[0]]) if len(below) else None
+def median_survival(table: Mapping[str, np.ndarray]) -> float | None:
+    """First event time at which survival is at or below one half; None if it never is.
+
+    Decided in exact fractions from the table's counts (scipy has no Kaplan–Meier quantile, and
+    a float product can land a hair either side of an exact one half).
+    """
+    alive = Fraction(1)
+    for time, at_risk, died in zip(table["time"], table["at_risk"], table["events"], strict=True):
+        alive *= Fraction(int(at_risk) - int(died), int(at_risk))
+        if alive <= Fraction(1, 2):
+            return float(time)
+    return None
 
 
 def shock_response(series: np.ndarray, shock_index: int, baseline: int, level: float):

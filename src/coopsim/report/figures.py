@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
+from coopsim.model import metrics
 from coopsim.model.partnerships import CAUSES
 from coopsim.model.sectors import SECTORS
 from coopsim.report.load import Event
@@ -34,6 +35,7 @@ from coopsim.report.style import (
     pretty,
     style,
 )
+from coopsim.runs.stats import mean_ci
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -398,34 +400,9 @@ def plot_sector_trust(
 def kaplan_meier(
     durations: Sequence[float], events: Sequence[bool], level: float = LEVEL
 ) -> pd.DataFrame:
-    """Kaplan–Meier survival with Greenwood log(−log) confidence limits, one row per event time."""
-    d = np.asarray(durations, dtype=float)
-    e = np.asarray(events, dtype=bool)
-    times = np.unique(d[e])
-    ordered = np.sort(d)
-    at_risk = len(d) - np.searchsorted(ordered, times, side="left")
-    died = np.array([np.count_nonzero((d == t) & e) for t in times], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - died / np.maximum(at_risk, 1))
-        greenwood = np.cumsum(died / (at_risk * (at_risk - died)))
-        z = stats.norm.ppf(0.5 + level / 2)
-        log_s = np.log(survival)
-        se = np.sqrt(greenwood) / np.abs(log_s)
-        low = survival ** np.exp(z * se)
-        high = survival ** np.exp(-z * se)
-    inside = (survival > 0) & (survival < 1) & np.isfinite(se)
-    low = np.where(inside, low, survival)
-    high = np.where(inside, high, survival)
-    return pd.DataFrame(
-        {
-            "time": times,
-            "at_risk": at_risk,
-            "events": died.astype(int),
-            "survival": survival,
-            "low": low,
-            "high": high,
-        }
-    )
+    """Kaplan–Meier survival with Greenwood log(−log) confidence limits, one row per event time
+    (the model's estimator, ``coopsim.model.metrics.kaplan_meier``, as a table)."""
+    return pd.DataFrame(metrics.kaplan_meier(durations, events, level=level))
 
 
 def _step_at(km: pd.DataFrame, t: np.ndarray) -> np.ndarray:
@@ -485,8 +462,8 @@ def plot_survival(
                 color=look["color"],
                 alpha=0.8,
             )
-            median = km.loc[km["survival"] <= 0.5, "time"]
-            median_text = f"median {median.iloc[0]:g}" if len(median) else "median not reached"
+            median = metrics.median_survival(km)
+            median_text = "median not reached" if median is None else f"median {median:g}"
             handles.append(
                 Line2D(
                     [],
@@ -659,15 +636,7 @@ def comparison_from_summaries(summaries: pd.DataFrame, modes: Sequence[str]) -> 
         if values.notna().sum() == 0 or summaries[column].dtype == bool:
             continue
         for mode in modes:
-            x = values[summaries["mode"] == mode].dropna().to_numpy(dtype=float)
-            n = len(x)
-            mean = float(x.mean()) if n else math.nan
-            sd = float(x.std(ddof=1)) if n > 1 else math.nan
-            half = (
-                float(stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * sd / math.sqrt(n)
-                if n > 1
-                else math.nan
-            )
+            n, mean, sd, low, high = mean_ci(values[summaries["mode"] == mode].to_numpy(float))
             rows.append(
                 {
                     "indicator": column,
@@ -675,8 +644,8 @@ def comparison_from_summaries(summaries: pd.DataFrame, modes: Sequence[str]) -> 
                     "n": n,
                     "mean": mean,
                     "sd": sd,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "ci_low": low,
+                    "ci_high": high,
                 }
             )
     return pd.DataFrame(rows, columns=["indicator", "mode", "n", "mean", "sd", "ci_low", "ci_high"])

@@ -31,7 +31,8 @@ LEVEL = 0.95
 def mean_ci(
     values: Sequence[float], level: float = LEVEL
 ) -> tuple[int, float, float, float, float]:
-    """``(n, mean, sd, low, high)`` of the finite values: a Student-t interval for the mean.
+    """``(n, mean, sd, low, high)`` of the finite values: a Student-t interval for the mean
+    (``scipy.stats.t.interval``).
 
     With fewer than two values the interval (and with none, the mean) is NaN.
     """
@@ -44,20 +45,25 @@ def mean_ci(
     if n < 2:
         return n, mean, math.nan, math.nan, math.nan
     sd = float(x.std(ddof=1))
-    half = float(_stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
+    if sd == 0.0:  # scipy needs a positive scale; equal values give the point itself
+        return n, mean, sd, mean, mean
+    low, high = _stats.t.interval(level, n - 1, loc=mean, scale=sd / math.sqrt(n))
+    return n, mean, sd, float(low), float(high)
 
 
 def a12(x: Sequence[float], y: Sequence[float]) -> float:
-    """Vargha–Delaney A12: P(X > Y) + P(X = Y) / 2 over finite values (NaN if one is empty)."""
+    """Vargha–Delaney A12: P(X > Y) + P(X = Y) / 2 over finite values (NaN if one is empty).
+
+    That is the Mann–Whitney U of ``x`` over the number of pairs (``scipy.stats.mannwhitneyu``;
+    only U is used, so its p-value is the cheap asymptotic one).
+    """
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if a.size == 0 or b.size == 0:
         return math.nan
-    greater = (a[:, None] > b[None, :]).sum()
-    ties = (a[:, None] == b[None, :]).sum()
-    return float((greater + 0.5 * ties) / (a.size * b.size))
+    u = _stats.mannwhitneyu(a, b, method="asymptotic").statistic
+    return float(u / (a.size * b.size))
 
 
 def a12_magnitude(value: float) -> str | None:

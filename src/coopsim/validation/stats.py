@@ -45,16 +45,20 @@ def t_interval(d: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
 def bootstrap_interval(
     d: Sequence[float], level: float = LEVEL, resamples: int = 10_000, seed: int = 0
 ) -> tuple[float, float]:
-    """Percentile-bootstrap interval for the mean of ``d`` (seeded: the same data, the same
-    interval)."""
+    """Percentile-bootstrap interval for the mean of ``d`` (``scipy.stats.bootstrap``; seeded:
+    the same data, the same interval)."""
     x = _finite(d)
     if x.size < 2:
         return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
-    tail = (1 - level) / 2
-    low, high = np.quantile(means, [tail, 1 - tail])
-    return float(low), float(high)
+    result = _stats.bootstrap(
+        (x,),
+        np.mean,
+        n_resamples=resamples,
+        confidence_level=level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def one_sided_p(d: Sequence[float], direction: int) -> float:
