@@ -123,14 +123,21 @@ def candidates(
     eligible organisations drawn at random, up to M = ``partnerships.candidates``.
     """
     want = model.config.partnerships.candidates
-    rng = model.streams.formation
-    n, p = model.orgs.n, len(leads)
     ok = model.eligible_mask()
     if allowed is not None:
         ok &= allowed
-    out = np.full((p, want), NOBODY, dtype=np.int64)
-    if p == 0:
+    out = np.full((len(leads), want), NOBODY, dtype=np.int64)
+    if not len(leads):
         return out
+    barred = _barred(leads, model.orgs.n, exclude)
+    known = _acquaintances(model, leads, ok, barred, out)
+    _top_up(model, leads, ok, barred, out, known)
+    return out
+
+
+def _barred(leads: np.ndarray, n: int, exclude: np.ndarray | None):
+    """Whether each (lead position, organisation) may not be a candidate: the lead itself, or a
+    pair listed in the sorted ``exclude``."""
 
     def barred(owner: np.ndarray, org: np.ndarray) -> np.ndarray:
         bar = org == leads[owner]
@@ -140,25 +147,36 @@ def candidates(
             bar |= exclude[at] == key
         return bar
 
-    # Acquaintances: a random M of the eligible ones (random keys, sorted within each lead).
+    return barred
+
+
+def _acquaintances(model: CoopModel, leads, ok, barred, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` with a random M of each lead's eligible acquaintances (random keys, sorted
+    within each lead); how many each lead got."""
+    want, p = out.shape[1], len(leads)
     net = model.network
     lo, hi = net.indptr[leads], net.indptr[leads + 1]
     owner = np.repeat(np.arange(p), hi - lo)
     entry = net.indices[ranges(lo, hi)]
     keep = ok[entry] & ~barred(owner, entry)
     owner, entry = owner[keep], entry[keep]
-    order = np.lexsort((rng.random(len(entry)), owner))
+    order = np.lexsort((model.streams.formation.random(len(entry)), owner))
     owner, entry = owner[order], entry[order]
     rank = rank_within(owner)
     take = rank < want
     out[owner[take], rank[take]] = entry[take]
-    known = np.bincount(owner[take], minlength=p)
+    return np.bincount(owner[take], minlength=p)
 
-    # Too few acquaintances: top up with eligible organisations drawn at random.
+
+def _top_up(model: CoopModel, leads, ok, barred, out: np.ndarray, known: np.ndarray) -> None:
+    """Leads with too few acquaintances: top ``out`` up with eligible organisations drawn at
+    random (each once, none already listed)."""
+    want, p, n = out.shape[1], len(leads), model.orgs.n
+    rng = model.streams.formation
     short = np.flatnonzero(known < want)
     pool = np.flatnonzero(ok)
     if not len(short) or not len(pool):
-        return out
+        return
     if len(pool) <= 8 * want:  # a small pool: a random order of all of it
         draws = pool[np.argsort(rng.random((len(short), len(pool))), axis=1)]
     else:  # first distinct draws with replacement: a sample without replacement
@@ -180,7 +198,6 @@ def candidates(
     slot = known[short[row]] + rank
     fits = slot < want
     out[short[row[fits]], slot[fits]] = org[fits]
-    return out
 
 
 def rank(cands: np.ndarray, score: np.ndarray, tie: np.ndarray | None = None, keep=None):
