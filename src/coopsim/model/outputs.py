@@ -36,6 +36,7 @@ __all__ = [
     "UnknownOutput",
     "check",
     "derive",
+    "family",
     "find",
     "get",
     "markdown",
@@ -71,10 +72,12 @@ class Derived(NamedTuple):
 class Output:
     """One output. ``label`` is short (axes, table rows); ``meaning`` one sentence (reports, docs).
 
-    ``low``/``high`` bound its values (figures clip confidence bands to them); ``values`` lists
-    what a text output can hold; ``requires`` the sectors that must be present for it to be
-    recorded. ``derived`` (run level) names the step output it summarises and how; ``run`` (step
-    level) is the run output derived from it, filled in from the run outputs' ``derived``.
+    ``missing`` says what a missing value (None, NaN) means; only outputs with one can be
+    missing. ``low``/``high`` bound its values (figures clip confidence bands to them); ``values``
+    lists what a text output can hold. A family member says what it is ``about`` (its sectors or
+    cause) and ``requires`` the sectors that must be present for it to be recorded. ``derived``
+    (run level) names the step output it summarises and how; ``run`` (step level) is the run
+    output derived from it, filled in from the run outputs' ``derived``.
     """
 
     name: str
@@ -84,19 +87,24 @@ class Output:
     unit: str
     meaning: str
     role: Role = "indicator"
-    nullable: bool = False
+    missing: str = ""
     low: float = -INF
     high: float = INF
     values: tuple[str, ...] = ()
     derived: Derived | None = None
     run: str | None = None
     family: str | None = None
+    about: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
 
     @property
     def indicator(self) -> bool:
         """An outcome to compare across modes (not a key, not context)."""
         return self.role == "indicator"
+
+    @property
+    def nullable(self) -> bool:
+        return bool(self.missing)
 
     @property
     def numeric(self) -> bool:
@@ -157,6 +165,7 @@ def _sector_trust() -> tuple[Output, ...]:
             "organisations, in either direction (the trust between strangers where there is "
             "none yet).",
             family="trust_<a>_<b>",
+            about=(a, b),
             requires=tuple(dict.fromkeys((a, b))),
             **SHARE,
         )
@@ -176,6 +185,7 @@ def _benefit_shares() -> tuple[Output, ...]:
             f"The {_pretty(sector)} sector's share of the benefit distributed this step "
             "(0 when nothing was distributed).",
             family="benefit_share_<sector>",
+            about=(sector,),
             **SHARE,
         )
         for sector in SECTORS
@@ -208,6 +218,7 @@ def _dissolutions() -> tuple[Output, ...]:
             "count per run",
             f"Partnerships dissolved over the run because {CAUSE_MEANINGS[cause]}.",
             family="dissolved_<cause>",
+            about=(cause,),
             **COUNT,
         )
         for cause in CAUSES
@@ -358,7 +369,8 @@ _RUN: tuple[Output | str, ...] = (
          "steps: high when cooperation is broad, complete and steady.", **SHARE),
     _out("partnership_survival_median", "run", "float", "Median partnership survival", "months",
          "Age at which half of the partnerships have dissolved (Kaplan–Meier, completed and "
-         "active ones censored; none if fewer than half ever dissolve).", nullable=True,
+         "active ones censored; none if fewer than half ever dissolve).",
+         missing="median not reached",
          **COUNT),
     _out("cooperation_rate", "run", "float", "Cooperation rate",
          "share of committed resources delivered",
@@ -402,11 +414,11 @@ _RUN: tuple[Output | str, ...] = (
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean after the first shock "
-         "(none without a shock).", nullable=True, **SHARE),
+         "(none without a shock).", missing="no shock", **SHARE),
     _out("shock_recovery_steps", "run", "int", "Shock recovery time", "months",
          "Months from the first shock until public value is back at `metrics.recovery_level` × "
          "its pre-shock mean (0 if it never fell below; none if it never recovers, or without a "
-         "shock).", nullable=True, **COUNT),
+         "shock).", missing="not recovered, or no shock", **COUNT),
 )  # fmt: skip
 
 _PARTNERSHIP: tuple[Output | str, ...] = (
@@ -416,7 +428,8 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
     _out("formed", "partnership", "int", "Formed", "step",
          "Step at which the partnership was founded.", role="context", **COUNT),
     _out("ended", "partnership", "int", "Ended", "step",
-         "Step at which it ended (empty while active).", role="context", nullable=True, **COUNT),
+         "Step at which it ended (empty while active).", role="context", missing="still active",
+         **COUNT),
     _out("status", "partnership", "str", "Status", "",
          "`active`, `completed` (it met its objective) or `dissolved`.", values=STATUS_NAMES),
     _out("cause", "partnership", "str", "Cause", "",
@@ -503,6 +516,14 @@ def names(
         and present.issuperset(o.requires)
         and (numeric is None or o.numeric == numeric)
     )
+
+
+def family(pattern: str) -> tuple[Output, ...]:
+    """The outputs of a family (``"dissolved_<cause>"``), in order."""
+    if pattern not in _FAMILY:
+        known = ", ".join(_FAMILY)
+        raise UnknownOutput(f"{pattern!r} is not a family of outputs: expected one of {known}")
+    return tuple(o for o in OUTPUTS if o.family == pattern)
 
 
 def find(name: str, level: Level | None = None) -> Output | None:
