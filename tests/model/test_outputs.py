@@ -132,7 +132,11 @@ def test_trust_columns_follow_the_sectors_present():
     model.run_for(3)
     present = ("government", "business", "civil_society")
     assert tuple(model.timeseries().columns) == outputs.names("step", sectors=present)
-    assert not [c for c in outputs.names("step", sectors=present) if c.startswith("trust_") and "community" in c]
+    assert not [
+        c
+        for c in outputs.names("step", sectors=present)
+        if c.startswith("trust_") and "community" in c
+    ]
     assert "benefit_share_community" in outputs.names("step", sectors=present)  # every sector
 
 
@@ -158,6 +162,11 @@ def test_families_cover_every_sector_and_dissolution_cause():
     causes = [n.removeprefix("dissolved_") for n in outputs.names("run") if "dissolved_" in n]
     assert set(causes) == set(outputs.CAUSE_MEANINGS)
     assert {o.family for o in OUTPUTS if o.family} == {f.pattern for f in outputs.FAMILIES}
+    for f in outputs.FAMILIES:  # each member is about the keys its name is made of
+        for o in outputs.family(f.pattern):
+            assert o.name.endswith("_".join(o.about)) and o.level == f.level, o.name
+    with pytest.raises(UnknownOutput, match="not a family"):
+        outputs.family("trust_<sector>")
 
 
 def test_step_and_run_outputs_name_each_other_where_one_is_derived():
@@ -180,7 +189,7 @@ def test_roles_and_numbers_select_names():
 def test_unknown_names_are_refused_with_the_closest_known_one():
     with pytest.raises(UnknownOutput, match="did you mean 'sustainability_index'"):
         outputs.get("sustainability_idx", "run")
-    with pytest.raises(UnknownOutput, match="'mean_trusts'.*did you mean 'mean_trust'"):
+    with pytest.raises(UnknownOutput, match=r"'mean_trusts'.*did you mean 'mean_trust'"):
         outputs.check(["cooperation_rate", "mean_trusts"], "step")
     with pytest.raises(UnknownOutput, match="not a run output"):
         outputs.check(["public_value"], "run")  # a step output, summed as public_value_total

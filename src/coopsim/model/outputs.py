@@ -51,10 +51,10 @@ DType = Literal["int", "float", "bool", "str"]
 Statistic = Literal["window_mean", "mean", "sum"]
 LEVELS: tuple[str, ...] = get_args(Level)
 ROLES: tuple[str, ...] = get_args(Role)
-STATISTICS: dict[str, str] = {
-    "window_mean": "mean over the last `metrics.window` steps of",
-    "mean": "mean over all steps of",
-    "sum": "sum over all steps of",
+STATISTICS: dict[str, str] = {  # what each statistic is, in words
+    "window_mean": "mean over the last `metrics.window` steps",
+    "mean": "mean over all steps",
+    "sum": "sum over all steps",
 }
 _PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
 _NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str"}
@@ -413,8 +413,9 @@ _RUN: tuple[Output | str, ...] = (
          derived=Derived("mean", "dilemma_strength")),
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
-         "Largest relative fall of public value below its pre-shock mean after the first shock "
-         "(none without a shock).", missing="no shock", **SHARE),
+         "Largest relative fall of public value below its pre-shock mean, from the first shock "
+         "until recovery or the end of the run (none without a shock).", missing="no shock",
+         **SHARE),
     _out("shock_recovery_steps", "run", "int", "Shock recovery time", "months",
          "Months from the first shock until public value is back at `metrics.recovery_level` × "
          "its pre-shock mean (0 if it never fell below; none if it never recovers, or without a "
@@ -610,11 +611,11 @@ def table(level: Level) -> list[dict[str, str]]:
         family = _FAMILY.get(o.family or "")
         if family is not None and any(row["name"] == family.pattern for row in rows):
             continue
-        derived = f"{o.derived.statistic} of `{o.derived.source}`" if o.derived else ""
+        derived = f"{STATISTICS[o.derived[0]]} of `{o.derived[1]}`" if o.derived else ""
         rows.append(
             {
                 "name": family.pattern if family else o.name,
-                "type": o.dtype + (" or none" if o.nullable else ""),
+                "type": o.dtype + (f" or none ({o.missing})" if o.nullable else ""),
                 "unit": family.unit if family else o.unit,
                 "label": family.label if family else o.label,
                 "role": o.role,
