@@ -15,7 +15,8 @@ executed (``coopsim.experiments``). The file::
       parameters:                         # any scenario field by its dotted path
         governance.mode: [statism, governance]     # values
         turnover.rate: {low: 0.0, high: 0.2}       # a range (grid needs `num`)
-      outputs: [sustainability_index, mean_trust]  # run indicators to keep (default: all)
+      outputs: [sustainability_index, mean_trust]  # run outputs to keep (default: all numeric
+                                          # ones but steps and seed; `coopsim outputs run`)
       timeseries: false                   # or true, or a list of columns; thinned with `every`
 
 Other keys of the block: ``seeds`` (``common``: replicate r has the same seed at every point;
