@@ -58,7 +58,6 @@ STATISTICS: dict[str, str] = {  # what each statistic is, in words
 }
 _PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
 _NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str"}
-INF = math.inf
 
 
 class Derived(NamedTuple):
@@ -88,8 +87,8 @@ class Output:
     meaning: str
     role: Role = "indicator"
     missing: str = ""
-    low: float = -INF
-    high: float = INF
+    low: float = -math.inf
+    high: float = math.inf
     values: tuple[str, ...] = ()
     derived: Derived | None = None
     run: str | None = None
@@ -145,8 +144,8 @@ def _pretty(name: str) -> str:
     return name.replace("_", " ")
 
 
-SHARE = {"low": 0.0, "high": 1.0}
-COUNT = {"low": 0.0}
+_SHARE = {"low": 0.0, "high": 1.0}
+_COUNT = {"low": 0.0}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -167,7 +166,7 @@ def _sector_trust() -> tuple[Output, ...]:
             family="trust_<a>_<b>",
             about=(a, b),
             requires=tuple(dict.fromkeys((a, b))),
-            **SHARE,
+            **_SHARE,
         )
         for i, a in enumerate(SECTORS)
         for b in SECTORS[i:]
@@ -186,7 +185,7 @@ def _benefit_shares() -> tuple[Output, ...]:
             "(0 when nothing was distributed).",
             family="benefit_share_<sector>",
             about=(sector,),
-            **SHARE,
+            **_SHARE,
         )
         for sector in SECTORS
     )
@@ -219,7 +218,7 @@ def _dissolutions() -> tuple[Output, ...]:
             f"Partnerships dissolved over the run because {CAUSE_MEANINGS[cause]}.",
             family="dissolved_<cause>",
             about=(cause,),
-            **COUNT,
+            **_COUNT,
         )
         for cause in CAUSES
         if cause not in ("", "completed")
@@ -267,89 +266,89 @@ _PER_MONTH = "value units per month"
 
 _STEP: tuple[Output | str, ...] = (
     _out("step", "step", "int", "Step", "month", "Step number, from 0; one step is one month.",
-         role="key", **COUNT),
+         role="key", **_COUNT),
     _out("mode", "step", "str", "Governance mode", "",
          "Name of the governance mode in force (it changes at a scheduled reform).",
          role="context", values=MODES),
     _out("demand", "step", "float", "Public demand", _PER_MONTH,
          "Public demand this step: the ceiling on the public value all partnerships together "
-         "can produce.", role="context", **COUNT),
+         "can produce.", role="context", **_COUNT),
     _out("budget", "step", "float", "Government budget", _PER_MONTH,
          "The government budget this step, for the mode's spending (what is left unspent is not "
-         "carried over).", role="context", **COUNT),
+         "carried over).", role="context", **_COUNT),
     _out("participation_rate", "step", "float", "Participation rate",
          "share of organisations in a partnership",
          "Share of organisations in at least one active partnership at the end of the step.",
-         **SHARE),
+         **_SHARE),
     _out("mean_trust", "step", "float", "Mean trust", "effective trust, 0–1",
          "Mean effective trust over all relationships that exist (the trust between strangers "
-         "when there is none).", **SHARE),
+         "when there is none).", **_SHARE),
     _out("active_partnerships", "step", "int", "Active partnerships", "count",
-         "Partnerships active at the end of the step.", **COUNT),
+         "Partnerships active at the end of the step.", **_COUNT),
     _out("partnerships_formed", "step", "int", "Partnerships formed", "count per month",
-         "Partnerships founded this step.", **COUNT),
+         "Partnerships founded this step.", **_COUNT),
     _out("cooperation_rate", "step", "float", "Cooperation rate",
          "share of committed resources delivered",
          "Resources delivered ÷ resources committed over all active member rows this step "
-         "(0 when no partnership is active).", **SHARE),
+         "(0 when no partnership is active).", **_SHARE),
     _out("free_riding_rate", "step", "float", "Free-riding rate", "share of members withholding",
          "Share of active member rows whose delivery share is below `trust.defection_threshold`.",
-         **SHARE),
+         **_SHARE),
     _out("partner_trust", "step", "float", "Trust between partners", "effective trust, 0–1",
          "Mean trust of active members in their co-members at the start of the round (0 when no "
-         "partnership is active).", **SHARE),
+         "partnership is active).", **_SHARE),
     _out("public_value", "step", "float", "Public value", _PER_MONTH,
          "Public value produced this step, summed over partnerships after rationing by demand.",
-         **COUNT),
+         **_COUNT),
     _out("monitoring_costs", "step", "float", "Monitoring costs", _PER_MONTH,
-         "Monitoring costs incurred this step.", **COUNT),
+         "Monitoring costs incurred this step.", **_COUNT),
     _out("enforcement_costs", "step", "float", "Enforcement costs", _PER_MONTH,
-         "Enforcement costs incurred this step (a cost per sanction applied).", **COUNT),
+         "Enforcement costs incurred this step (a cost per sanction applied).", **_COUNT),
     _out("sanctions", "step", "int", "Sanctions", "count per month",
-         "Sanctions applied this step.", **COUNT),
+         "Sanctions applied this step.", **_COUNT),
     _out("rewards", "step", "float", "Rewards", _PER_MONTH,
-         "Rewards paid this step, after the budget's cap.", **COUNT),
+         "Rewards paid this step, after the budget's cap.", **_COUNT),
     _out("budget_spent", "step", "float", "Budget spent", _PER_MONTH,
-         "Government budget used this step.", **COUNT),
+         "Government budget used this step.", **_COUNT),
     _out("seed_finance", "step", "float", "Seed finance", "resource units per month",
-         "Finance the state seeded into partnerships' production this step.", **COUNT),
+         "Finance the state seeded into partnerships' production this step.", **_COUNT),
     _out("members_left", "step", "int", "Members leaving", "count per month",
          "Members who left a partnership on their own this step (the remaining members of a "
-         "partnership that ends are not counted).", **COUNT),
+         "partnership that ends are not counted).", **_COUNT),
     _out("partnerships_dissolved", "step", "int", "Partnerships dissolved", "count per month",
-         "Partnerships dissolved this step.", **COUNT),
+         "Partnerships dissolved this step.", **_COUNT),
     _out("partnerships_completed", "step", "int", "Partnerships completed", "count per month",
-         "Partnerships that met their objective this step.", **COUNT),
+         "Partnerships that met their objective this step.", **_COUNT),
     _out("dilemma_strength", "step", "float", "Dilemma strength", "value units",
          "Mean over member rows of the stand-alone value a member forgoes by delivering one unit, "
          "less its own equal-share, goal-valued return: positive when delivering does not pay "
          "privately (a social dilemma)."),
     _out("public_value_cumulative", "step", "float", "Cumulative public value", "value units",
-         "Public value produced from the first step to this one.", **COUNT),
+         "Public value produced from the first step to this one.", **_COUNT),
     _out("negotiation_costs", "step", "float", "Negotiation costs", _PER_MONTH,
-         "Negotiation costs incurred this step, by the partnerships founded in it.", **COUNT),
+         "Negotiation costs incurred this step, by the partnerships founded in it.", **_COUNT),
     _out("transaction_costs", "step", "float", "Transaction costs", _PER_MONTH,
-         "Negotiation, monitoring and enforcement costs incurred this step.", **COUNT),
+         "Negotiation, monitoring and enforcement costs incurred this step.", **_COUNT),
     _out("members_replaced", "step", "int", "Members replaced", "count per month",
-         "Seats lost at a pluralist re-tender this step.", **COUNT),
+         "Seats lost at a pluralist re-tender this step.", **_COUNT),
     "benefit_share_<sector>",
     _out("benefit_gini", "step", "float", "Benefit Gini", "0 = equal, 1 = one takes all",
          "Gini coefficient of the benefit each organisation received so far, over all "
-         "organisations (also those never in a partnership).", **SHARE),
+         "organisations (also those never in a partnership).", **_SHARE),
     "trust_<a>_<b>",
     _out("mean_propensity", "step", "float", "Cooperation propensity", "mean, 0–1",
-         "Mean learned cooperation propensity over organisations.", **SHARE),
+         "Mean learned cooperation propensity over organisations.", **_SHARE),
     _out("mean_motivation", "step", "float", "Intrinsic motivation", "mean, 0–1",
-         "Mean effective intrinsic motivation over organisations (after crowding).", **SHARE),
+         "Mean effective intrinsic motivation over organisations (after crowding).", **_SHARE),
     _out("institutionalisation", "step", "float", "Institutionalisation",
          "share of relationships, 0–1",
          "Mean institutionalisation over relationships: how far their trust is held in "
-         "agreements and routines rather than in persons.", **SHARE),
+         "agreements and routines rather than in persons.", **_SHARE),
     _out("liaison_changes", "step", "int", "Liaison changes", "cumulative count",
-         "Liaisons replaced since the start of the run (turnover and staff exoduses).", **COUNT),
+         "Liaisons replaced since the start of the run (turnover and staff exoduses).", **_COUNT),
     _out("enforcement_strength", "step", "float", "Enforcement strength", "0–1",
          "Share of the intended monitoring the budget pays for where the state monitors "
-         "(1 where partners monitor).", **SHARE),
+         "(1 where partners monitor).", **_SHARE),
 )  # fmt: skip
 
 
@@ -358,55 +357,55 @@ def _window(source: str) -> Derived:
 
 
 _RUN: tuple[Output | str, ...] = (
-    _out("steps", "run", "int", "Steps", "months", "Steps run.", role="key", **COUNT),
-    _out("seed", "run", "int", "Seed", "", "The run's random seed.", role="key", **COUNT),
+    _out("steps", "run", "int", "Steps", "months", "Steps run.", role="key", **_COUNT),
+    _out("seed", "run", "int", "Seed", "", "The run's random seed.", role="key", **_COUNT),
     _out("mode", "run", "str", "Governance mode", "",
          "The governance mode in force at the end of the run.", role="key", values=MODES),
     _out("organisations", "run", "int", "Organisations", "count",
-         "Organisations in the run.", role="context", **COUNT),
+         "Organisations in the run.", role="context", **_COUNT),
     _out("sustainability_index", "run", "float", "Sustainability index", "0–1",
          "max(0, mean − sd) of participation × cooperation over the last `metrics.window` "
-         "steps: high when cooperation is broad, complete and steady.", **SHARE),
+         "steps: high when cooperation is broad, complete and steady.", **_SHARE),
     _out("partnership_survival_median", "run", "float", "Median partnership survival", "months",
          "Age at which half of the partnerships have dissolved (Kaplan–Meier, completed and "
          "active ones censored; none if fewer than half ever dissolve).",
          missing="median not reached",
-         **COUNT),
+         **_COUNT),
     _out("cooperation_rate", "run", "float", "Cooperation rate",
          "share of committed resources delivered",
          "Share of committed resources actually delivered, averaged over the last "
-         "`metrics.window` steps.", derived=_window("cooperation_rate"), **SHARE),
+         "`metrics.window` steps.", derived=_window("cooperation_rate"), **_SHARE),
     _out("participation_rate", "run", "float", "Participation rate",
          "share of organisations in a partnership",
          "Share of organisations in an active partnership, averaged over the last "
-         "`metrics.window` steps.", derived=_window("participation_rate"), **SHARE),
+         "`metrics.window` steps.", derived=_window("participation_rate"), **_SHARE),
     _out("mean_trust", "run", "float", "Mean trust", "effective trust, 0–1",
          "Mean effective trust over all relationships, averaged over the last `metrics.window` "
-         "steps.", derived=_window("mean_trust"), **SHARE),
+         "steps.", derived=_window("mean_trust"), **_SHARE),
     _out("free_riding_rate", "run", "float", "Free-riding rate", "share of members withholding",
          "Share of members delivering far less than committed, averaged over the last "
-         "`metrics.window` steps.", derived=_window("free_riding_rate"), **SHARE),
+         "`metrics.window` steps.", derived=_window("free_riding_rate"), **_SHARE),
     _out("public_value_total", "run", "float", "Public value, total", "value units",
          "Public value produced over the whole run.", derived=Derived("sum", "public_value"),
-         **COUNT),
+         **_COUNT),
     _out("transaction_costs_total", "run", "float", "Transaction costs, total", "value units",
          "Monitoring, negotiation and enforcement costs over the whole run.",
-         derived=Derived("sum", "transaction_costs"), **COUNT),
+         derived=Derived("sum", "transaction_costs"), **_COUNT),
     _out("partnerships_formed", "run", "int", "Partnerships formed", "count",
-         "Partnerships formed over the run.", **COUNT),
+         "Partnerships formed over the run.", **_COUNT),
     _out("partnerships_completed", "run", "int", "Partnerships completed", "count",
-         "Partnerships that met their objective.", **COUNT),
+         "Partnerships that met their objective.", **_COUNT),
     _out("partnerships_dissolved", "run", "int", "Partnerships dissolved", "count",
-         "Partnerships that broke up before meeting their objective.", **COUNT),
+         "Partnerships that broke up before meeting their objective.", **_COUNT),
     _out("dissolution_hazard", "run", "float", "Dissolution hazard", "per partnership-month",
          "Dissolutions per partnership-month: dissolved partnerships ÷ the sum over steps of "
-         "active partnerships.", **COUNT),
+         "active partnerships.", **_COUNT),
     _out("member_exit_rate", "run", "float", "Member exit rate", "per member-month",
-         "Members leaving or replaced per member-month.", **COUNT),
+         "Members leaving or replaced per member-month.", **_COUNT),
     _out("inclusiveness", "run", "float", "Inclusiveness", "share of organisations ever partnered",
-         "Share of organisations that were ever in a partnership.", **SHARE),
+         "Share of organisations that were ever in a partnership.", **_SHARE),
     _out("benefit_gini", "run", "float", "Benefit Gini", "0 = equal, 1 = one takes all",
-         "Inequality (Gini) of the benefits organisations received over the run.", **SHARE),
+         "Inequality (Gini) of the benefits organisations received over the run.", **_SHARE),
     _out("dilemma_strength", "run", "float", "Dilemma strength", "value units",
          "Mean over the run's steps of the gain from withholding over delivering (the social "
          "dilemma; steps without partnerships count as 0).",
@@ -415,29 +414,29 @@ _RUN: tuple[Output | str, ...] = (
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean, from the first shock "
          "until recovery or the end of the run (none without a shock).", missing="no shock",
-         **SHARE),
+         **_SHARE),
     _out("shock_recovery_steps", "run", "int", "Shock recovery time", "months",
          "Months from the first shock until public value is back at `metrics.recovery_level` × "
          "its pre-shock mean (0 if it never fell below; none if it never recovers, or without a "
-         "shock).", missing="not recovered, or no shock", **COUNT),
+         "shock).", missing="not recovered, or no shock", **_COUNT),
 )  # fmt: skip
 
 _PARTNERSHIP: tuple[Output | str, ...] = (
     _out("partnership", "partnership", "int", "Partnership", "",
          "Number of the partnership in its run, from 0 in order of founding.", role="key",
-         **COUNT),
+         **_COUNT),
     _out("formed", "partnership", "int", "Formed", "step",
-         "Step at which the partnership was founded.", role="context", **COUNT),
+         "Step at which the partnership was founded.", role="context", **_COUNT),
     _out("ended", "partnership", "int", "Ended", "step",
          "Step at which it ended (empty while active).", role="context", missing="still active",
-         **COUNT),
+         **_COUNT),
     _out("status", "partnership", "str", "Status", "",
          "`active`, `completed` (it met its objective) or `dissolved`.", values=STATUS_NAMES),
     _out("cause", "partnership", "str", "Cause", "",
          "Why it ended: `completed`, or the cause of its dissolution (empty while active).",
          values=CAUSES),
     _out("age", "partnership", "int", "Age", "months",
-         "Months from its founding to its end, or to the last step if still active.", **COUNT),
+         "Months from its founding to its end, or to the last step if still active.", **_COUNT),
     _out("mode", "partnership", "str", "Governance mode", "",
          "The governance mode under which it was founded.", role="context", values=MODES),
     _out("lead", "partnership", "str", "Lead", "", "Name of the lead organisation.",
@@ -448,13 +447,13 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
          "Names of everyone who was ever a member, `;`-separated: the founding members, lead "
          "first, then those who joined at a re-tender.", role="context"),
     _out("n_members", "partnership", "int", "Founding members", "count",
-         "Number of founding members.", **COUNT),
+         "Number of founding members.", **_COUNT),
     _out("sectors", "partnership", "str", "Sectors", "",
          "Sectors of everyone in `members`, sorted and `;`-separated.", role="context"),
     _out("value", "partnership", "float", "Public value", "value units",
-         "Public value the partnership produced over its life.", **COUNT),
+         "Public value the partnership produced over its life.", **_COUNT),
     _out("transaction_costs", "partnership", "float", "Transaction costs", "value units",
-         "Transaction costs the partnership paid over its life.", **COUNT),
+         "Transaction costs the partnership paid over its life.", **_COUNT),
 )  # fmt: skip
 
 
@@ -608,18 +607,18 @@ def table(level: Level) -> list[dict[str, str]]:
     """One row per output of ``level`` for documentation, each family as one row."""
     rows: list[dict[str, str]] = []
     for o in _level(level).values():
-        family = _FAMILY.get(o.family or "")
-        if family is not None and any(row["name"] == family.pattern for row in rows):
+        group = _FAMILY.get(o.family or "")
+        if group is not None and any(row["name"] == group.pattern for row in rows):
             continue
         derived = f"{STATISTICS[o.derived[0]]} of `{o.derived[1]}`" if o.derived else ""
         rows.append(
             {
-                "name": family.pattern if family else o.name,
+                "name": group.pattern if group else o.name,
                 "type": o.dtype + (f" or none ({o.missing})" if o.nullable else ""),
-                "unit": family.unit if family else o.unit,
-                "label": family.label if family else o.label,
+                "unit": group.unit if group else o.unit,
+                "label": group.label if group else o.label,
                 "role": o.role,
-                "meaning": family.meaning if family else o.meaning,
+                "meaning": group.meaning if group else o.meaning,
                 "run": f"`{o.run}`" if o.run else "",
                 "derived": derived,
             }
@@ -630,8 +629,8 @@ def table(level: Level) -> list[dict[str, str]]:
 def markdown(level: Level) -> str:
     """The outputs of ``level`` as a Markdown table (the ODD's observation section holds them)."""
     rows = table(level)
-    extra = [(key, title) for key, title in (("run", "Run output"), ("derived", "Derived as"))
-             if any(row[key] for row in rows)]  # fmt: skip
+    columns = (("run", "Run output"), ("derived", "Derived as"))
+    extra = [(key, title) for key, title in columns if any(row[key] for row in rows)]
     header = ["Output", "Type", "Unit", "Role", "Meaning", *(title for _, title in extra)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
