@@ -1,8 +1,9 @@
 """docs/ODD.md must not drift from the code.
 
 Every parameter of ``parameter_table()`` has a row in the ODD's parameter table, with the code's
-default, range and unit; the table documents no parameter the code no longer has; and every output
-the brief (MODEL.md) names is described in the ODD's observation section and produced by the model.
+default, range and unit; the table documents no parameter the code no longer has; every output
+the brief (MODEL.md) names is described in the ODD's observation section and produced by the model;
+and that section's output tables are those of the outputs registry (``--regenerate`` writes them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from coopsim.model import CoopModel
+from coopsim.model import CoopModel, outputs
 from coopsim.model.config import parameter_table
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
@@ -144,3 +145,42 @@ def test_outputs_of_the_brief_are_produced_by_the_model():
     produced = set(model.timeseries().columns) | set(model.summary())
     missing = [name for name in BRIEF_OUTPUTS if name not in produced]
     assert not missing, "the ODD promises outputs the model does not produce: " + ", ".join(missing)
+
+
+# ---- the outputs tables of §4.11, generated from the outputs registry -------------------------
+
+OUTPUT_LEVELS = ("step", "run", "partnership")
+
+
+def _outputs_block(level: str) -> re.Pattern:
+    return re.compile(rf"(<!-- outputs:{level} -->\n)(.*?)(<!-- /outputs:{level} -->)", re.S)
+
+
+def outputs_tables(text: str) -> str:
+    """``text`` with each ``<!-- outputs:LEVEL -->`` block holding the registry's table."""
+    for level in OUTPUT_LEVELS:
+        table = outputs.markdown(level)
+        text, count = _outputs_block(level).subn(lambda m, t=table: m[1] + t + m[3], text)
+        if count != 1:
+            raise ValueError(f"docs/ODD.md needs one <!-- outputs:{level} --> block, has {count}")
+    return text
+
+
+def test_observation_tables_are_the_outputs_registry(odd):
+    observation = _section(odd, r"Observation")
+    for level in OUTPUT_LEVELS:
+        block = _outputs_block(level).search(observation)
+        assert block, f"§4.11 has no <!-- outputs:{level} --> block"
+        assert block[2] == outputs.markdown(level), (
+            f"the {level} outputs table of docs/ODD.md differs from the registry: "
+            "run `python tests/test_docs.py --regenerate`"
+        )
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--regenerate"]:
+        sys.exit("usage: python tests/test_docs.py --regenerate   (writes §4.11's output tables)")
+    ODD.write_text(outputs_tables(ODD.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"{ODD}: output tables written from the outputs registry")

@@ -22,6 +22,15 @@ __all__ = ["app", "main"]
 
 MODES = ("statism", "pluralism", "corporatism", "governance")
 BENCHMARKS = ("nowak-may", "santos-pgg", "hauert-optional")
+# The run indicators `compare` shows on the terminal (the report and comparison.parquet hold all).
+SUMMARY_INDICATORS = (
+    "sustainability_index",
+    "cooperation_rate",
+    "participation_rate",
+    "mean_trust",
+    "partnership_survival_median",
+    "public_value_total",
+)
 
 app = typer.Typer(
     name="coopsim",
@@ -345,18 +354,13 @@ def _summary_table(path: Path) -> None:
     import pandas as pd
     from rich.table import Table
 
+    from coopsim.model import outputs
+
     table_path = path / "comparison.parquet"
     if not table_path.exists():
         return
     frame = pd.read_parquet(table_path)
-    shown = [
-        "sustainability_index",
-        "cooperation_rate",
-        "participation_rate",
-        "mean_trust",
-        "partnership_survival_median",
-        "public_value_total",
-    ]
+    shown = outputs.check(SUMMARY_INDICATORS, "run", role="indicator")
     frame = frame[frame["indicator"].isin(shown)]
     if frame.empty:
         return
@@ -495,6 +499,43 @@ def schema(
         from coopsim.scenario.schema import json_schema_text
 
         typer.echo(json_schema_text())
+
+
+@app.command()
+def outputs(
+    level: Annotated[
+        str | None,
+        typer.Argument(
+            help="step (time series), run (summary), partnership or member; all by default.",
+            metavar="[LEVEL]",
+            show_default=False,
+        ),
+    ] = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="Only the names, one per line (families expanded).")
+    ] = False,
+) -> None:
+    """List the model's outputs: name, type, unit, role and meaning (Markdown tables).
+
+    A sweep file's `outputs:` takes run outputs of role indicator or context, its `timeseries:`
+    step outputs.
+    """
+    with _guard():
+        from coopsim.model import outputs as registry
+
+        if level is not None and level not in registry.LEVELS:
+            raise BadInput(
+                f"outputs: unknown level {level!r}: expected one of {', '.join(registry.LEVELS)}"
+            )
+        levels = [level] if level else [lv for lv in registry.LEVELS if registry.names(lv)]
+        for i, where in enumerate(levels):
+            if not registry.names(where):
+                typer.echo(f"No {where} outputs in this version.")
+            elif names:
+                typer.echo("\n".join(registry.names(where)))
+            else:
+                typer.echo(("\n" if i else "") + f"## {where} outputs\n")
+                typer.echo(registry.markdown(where), nl=False)
 
 
 @app.command()

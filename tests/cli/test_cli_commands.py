@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coopsim.cli import app
+from coopsim.model import outputs
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -270,6 +271,19 @@ def test_schema_prints_the_json_schema(runner):
     schema = json.loads(result.stdout)
     assert schema["required"] == ["name"]
     assert "population" in schema["properties"]
+
+
+def test_outputs_lists_the_registry(runner):
+    result = runner.invoke(app, ["outputs", "run", "--names"])
+    assert result.exit_code == 0
+    assert tuple(result.stdout.split()) == outputs.names("run")
+    result = runner.invoke(app, ["outputs"])
+    assert result.exit_code == 0
+    assert "## step outputs" in result.stdout and "## partnership outputs" in result.stdout
+    assert "| `trust_<a>_<b>` |" in result.stdout  # a family is one row
+    assert outputs.markdown("run") in result.stdout
+    result = runner.invoke(app, ["outputs", "steps"])
+    assert result.exit_code == 2 and "unknown level 'steps'" in result.stderr
 
 
 def test_compare_in_process(tmp_path, monkeypatch, runner):

@@ -34,6 +34,10 @@ sweep:
     governance.mode: [statism, governance]
     turnover.rate: {low: 0.0, high: 0.2, num: 3}
 """
+# The same sweep varying how many community organisations there are (none in the base).
+COMMUNITY = GOOD.replace(
+    "governance.mode: [statism, governance]", "population.community.count: [0, 2]"
+)
 
 
 @pytest.fixture
@@ -127,6 +131,28 @@ def test_design_and_parameter_checks(folder, change, message):
     data["sweep"].update(change)
     problems = _problems(yaml.safe_dump(data), folder)
     assert any(message in p for p in problems), problems
+
+
+def test_output_names_are_checked_against_the_registry_at_their_place(folder):
+    text = GOOD + "  outputs: [mean_trust, sustainability_idx]\n"
+    assert _problems(text, folder) == [
+        f"{folder / 's.yaml'}:8:25: sweep.outputs.1: not an indicator: "
+        "did you mean 'sustainability_index'? (got 'sustainability_idx')"
+    ]
+    text = GOOD + "  timeseries: [mean_trust, trust_business_community]\n"
+    (problem,) = _problems(text, folder)  # the base has no community organisations
+    assert problem.startswith(f"{folder / 's.yaml'}:8:28: sweep.timeseries.1: never recorded")
+    (folder / "s.yaml").write_text(COMMUNITY + "  timeseries: [trust_business_community]\n")
+    assert load_sweep(folder / "s.yaml").timeseries == ("trust_business_community",)
+
+
+def test_all_time_series_columns_are_those_of_the_sectors_some_run_has(folder):
+    (folder / "s.yaml").write_text(GOOD + "  timeseries: true\n")
+    kept = load_sweep(folder / "s.yaml").timeseries
+    assert "trust_government_business" in kept and "step" not in kept and "mode" in kept
+    assert not [c for c in kept if c.startswith("trust_") and "community" in c]
+    (folder / "s.yaml").write_text(COMMUNITY + "  timeseries: true\n")
+    assert "trust_community_community" in load_sweep(folder / "s.yaml").timeseries
 
 
 def test_inline_scenario_and_set_problems_point_into_the_sweep_file(folder):

@@ -289,3 +289,18 @@ def test_resuming_after_the_model_code_changed_says_so(tmp_path, tiny_sweep, cap
     assert "the model code changed" in capsys.readouterr().err
     sessions = json.loads((path / "metadata.json").read_text())["sessions"]
     assert sessions[-1]["code_changed"] is True
+
+
+def test_a_sector_pair_column_is_empty_in_runs_without_that_sector(tmp_path, tiny_sweep):
+    spec = tiny_sweep(
+        parameters={"population.community.count": [0, 2]},
+        replicates=1,
+        timeseries=["mean_trust", "trust_business_community"],
+    )
+    path = run_sweep(spec, workers=1, out=tmp_path, progress=False)
+    assert not load_results(path)["error"].notna().any()
+    series = load_timeseries(path).set_index("run_id")
+    design = load_design(path).set_index("run_id")["population.community.count"]
+    pair = series["trust_business_community"].groupby(level=0).apply(lambda s: s.notna().all())
+    assert pair.to_dict() == (design > 0).to_dict()
+    assert series["mean_trust"].notna().all()

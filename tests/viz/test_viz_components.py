@@ -20,6 +20,7 @@ from coopsim.viz.components import (
     status_text,
 )
 from coopsim.viz.controls import VizModel
+from coopsim.viz.plots import panels
 
 
 def status_of(rc) -> str:
@@ -83,6 +84,18 @@ def test_shock_button_fires_a_shock_and_the_plots_show_it():
     assert model.last_shock.kind == "capacity_loss"
     after = images_of(rc)
     assert all(a != b for a, b in zip(before, after, strict=True))  # a marker on every panel
+
+
+@pytest.mark.parametrize("community", [0, 4])
+def test_every_plotted_series_is_a_recorded_step_output(community):
+    model = VizModel(seed="3", population__community__count=community)
+    model.run_for(2)
+    recorded = set(model.timeseries().columns)
+    plotted = [column for panel in panels(model) for column, _ in panel.series]
+    assert set(plotted) <= recorded
+    pairs = [c for c in plotted if c.startswith("trust_")]
+    assert len(pairs) == (6 if community else 3)  # the cross-sector pairs present
+    assert [p.unit_range for p in panels(model)] == [True, True, False, False]
 
 
 def test_a_failing_shock_gives_a_message_and_the_page_lives_on(monkeypatch):

@@ -135,7 +135,8 @@ def _one_run(batch: Batch, spec: RunSpec) -> tuple[dict[str, Any], Any]:
     series = None
     if batch.timeseries:
         frame = thin(model.timeseries(), batch.every)
-        series = frame[["step", *batch.timeseries]].copy()
+        # A sector-pair column is absent from runs without that sector: empty (NaN) there.
+        series = frame.reindex(columns=["step", *batch.timeseries])
         series.insert(0, "run_id", spec.run_id)
     return summary, series
 

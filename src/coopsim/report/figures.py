@@ -20,16 +20,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
-from coopsim.model import metrics
-from coopsim.model.partnerships import CAUSES
-from coopsim.model.sectors import SECTORS
+from coopsim.model import metrics, outputs
 from coopsim.report.load import Event
 from coopsim.report.style import (
     CAUSE_COLOURS,
     CAUSE_HATCHES,
-    INDICATORS,
     TIME_LABEL,
     indicator_label,
+    indicator_unit,
     mode_style,
     new_figure,
     pretty,
@@ -50,42 +48,47 @@ __all__ = [
     "seed_bands",
 ]
 
-TIME_INDICATORS = (
-    "cooperation_rate",
-    "participation_rate",
-    "mean_trust",
-    "free_riding_rate",
-    "active_partnerships",
-    "transaction_costs",
-    "benefit_gini",
-    "institutionalisation",
+TIME_INDICATORS = outputs.check(
+    (
+        "cooperation_rate",
+        "participation_rate",
+        "mean_trust",
+        "free_riding_rate",
+        "active_partnerships",
+        "transaction_costs",
+        "benefit_gini",
+        "institutionalisation",
+    ),
+    "step",
 )
-HEADLINE_INDICATORS = (
-    "sustainability_index",
-    "cooperation_rate",
-    "participation_rate",
-    "mean_trust",
-    "free_riding_rate",
-    "partnership_survival_median",
-    "dissolution_hazard",
-    "public_value_total",
-    "transaction_costs_total",
-    "benefit_gini",
-    "inclusiveness",
-    "member_exit_rate",
-    "shock_depth",
-    "shock_recovery_steps",
+HEADLINE_INDICATORS = outputs.check(
+    (
+        "sustainability_index",
+        "cooperation_rate",
+        "participation_rate",
+        "mean_trust",
+        "free_riding_rate",
+        "partnership_survival_median",
+        "dissolution_hazard",
+        "public_value_total",
+        "transaction_costs_total",
+        "benefit_gini",
+        "inclusiveness",
+        "member_exit_rate",
+        "shock_depth",
+        "shock_recovery_steps",
+    ),
+    "run",
+    role="indicator",
 )
-SECTOR_ORDER = SECTORS
-CAUSE_ORDER = tuple(c for c in CAUSES if c not in ("", "completed"))  # dissolution causes
+NOT_INDICATORS = outputs.names("run", role=("key", "context"))  # in summaries, not compared
+DISSOLVED = {o.name: o.about[0] for o in outputs.family("dissolved_<cause>")}
+CAUSE_ORDER = tuple(DISSOLVED.values())  # dissolution causes
+SECTOR_TRUST = [(o.name, *o.about) for o in outputs.family("trust_<a>_<b>")]
 LEVEL = 0.95
 SHOCK_COLOUR = "#F0E442"  # Okabe–Ito yellow: apart from the grey of confidence bands
-# What a missing value means, for the indicators where it means something.
-NO_VALUE = {
-    "partnership_survival_median": "median not reached",
-    "shock_recovery_steps": "not recovered, or no shock",
-    "shock_depth": "no shock",
-}
+# What a missing value means, for the run indicators where it means something.
+NO_VALUE = {o.name: o.missing for o in outputs.OUTPUTS if o.level == "run" and o.missing}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,19 +125,9 @@ def seed_bands(timeseries: pd.DataFrame, column: str, level: float = LEVEL) -> p
 
 
 def value_range(column: str) -> tuple[float, float]:
-    """The range an indicator can take (bands are clipped to it): shares and trust in [0, 1]."""
-    unit = INDICATORS.get(column, ("", ""))[1]
-    bounded = (
-        column.startswith(("trust_", "benefit_share_"))
-        or "0–1" in unit
-        or unit.startswith("share")
-        or column in ("benefit_gini", "shock_depth")
-    )
-    if bounded:
-        return 0.0, 1.0
-    if column in INDICATORS and column != "dilemma_strength":
-        return 0.0, math.inf
-    return -math.inf, math.inf
+    """The range an output can take, from the outputs registry (bands are clipped to it)."""
+    output = outputs.find(column)
+    return (output.low, output.high) if output else (-math.inf, math.inf)
 
 
 def _draw_events(ax: Axes, events: Sequence[Event]) -> None:
@@ -292,9 +285,8 @@ def plot_indicators(
         band = False
         for ax, column in zip(axes.flat, columns, strict=False):
             band |= _time_panel(ax, timeseries, column, modes, events)
-            label, unit = INDICATORS.get(column, (indicator_label(column, unit=False), ""))
-            ax.set_title(label)
-            ax.set_ylabel(unit or "value")
+            ax.set_title(indicator_label(column, unit=False, level="step"))
+            ax.set_ylabel(indicator_unit(column, level="step") or "value")
         for ax in list(axes.flat)[len(columns) :]:
             ax.set_axis_off()
         for ax in axes[:-1].flat:
@@ -329,11 +321,11 @@ def plot_public_value(
             demand = frame.groupby("step")["demand"].mean()
             left.plot(demand.index, demand.to_numpy(), color="#555555", lw=1.0, ls=":", zorder=1)
         left.set_title("Per month")
-        left.set_ylabel("Public value (value units per month)")
+        left.set_ylabel(indicator_label("public_value", level="step"))
         left.set_ylim(bottom=0)
         _time_panel(right, frame, "public_value_cumulative", modes, events)
         right.set_title("Cumulative")
-        right.set_ylabel("Public value (value units)")
+        right.set_ylabel(indicator_label("public_value_cumulative", level="step"))
         right.set_ylim(bottom=0)
         right.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
         handles = _mode_handles(modes, band, n_seeds)
@@ -347,18 +339,8 @@ def plot_public_value(
 
 
 def _sector_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
-    """``trust_<a>_<b>`` columns as (column, a, b), in sector order."""
-    out = []
-    for a_index, a in enumerate(SECTOR_ORDER):
-        for b in SECTOR_ORDER[a_index:]:
-            column = f"trust_{a}_{b}"
-            if column in columns:
-                out.append((column, a, b))
-    known = {c for c, _, _ in out}
-    for column in columns:
-        if column.startswith("trust_") and column not in known and column != "trust_":
-            out.append((column, column[6:], ""))
-    return out
+    """The ``trust_<a>_<b>`` columns present, as (column, a, b), in sector order."""
+    return [pair for pair in SECTOR_TRUST if pair[0] in columns]
 
 
 def plot_sector_trust(
@@ -381,7 +363,7 @@ def plot_sector_trust(
         band = False
         for ax, (column, a, b) in zip(axes.flat, pairs, strict=False):
             band |= _time_panel(ax, timeseries, column, modes, events)
-            ax.set_title(f"{pretty(a)} – {pretty(b)}" if b else pretty(a))
+            ax.set_title(f"{pretty(a)} – {pretty(b)}")
         for ax in list(axes.flat)[len(pairs) :]:
             ax.set_axis_off()
         for ax in axes[:, 0]:
@@ -501,10 +483,10 @@ def _cause_table(
     summaries: pd.DataFrame | None, partnerships: pd.DataFrame | None, modes: Sequence[str]
 ) -> tuple[pd.DataFrame, int]:
     """Mean number of partnerships per run, by how they ended (mode × ending), and runs per mode."""
-    if summaries is not None and any(c.startswith("dissolved_") for c in summaries.columns):
-        cols = [c for c in summaries.columns if c.startswith("dissolved_")]
+    cols = [c for c in summaries.columns if c in DISSOLVED] if summaries is not None else []
+    if summaries is not None and cols:
         frame = summaries[["mode", *cols]].copy()
-        frame.columns = ["mode", *[c[len("dissolved_") :] for c in cols]]
+        frame.columns = ["mode", *[DISSOLVED[c] for c in cols]]
         if "partnerships_completed" in summaries:
             frame["completed"] = summaries["partnerships_completed"]
         for column in frame.columns[1:]:
@@ -630,7 +612,7 @@ def comparison_from_summaries(summaries: pd.DataFrame, modes: Sequence[str]) -> 
     """A comparison table (indicator, mode, n, mean, sd, ci_low, ci_high) from run summaries."""
     rows = []
     for column in summaries.columns:
-        if column in ("mode", "seed", "steps", "organisations"):
+        if column in NOT_INDICATORS:
             continue
         values = pd.to_numeric(summaries[column], errors="coerce")
         if values.notna().sum() == 0 or summaries[column].dtype == bool:
@@ -723,9 +705,8 @@ def plot_comparison(
                         fontsize=7.5,
                         color="#555555",
                     )
-            label, unit = INDICATORS.get(indicator, (indicator_label(indicator, unit=False), ""))
-            ax.set_title(label)
-            ax.set_xlabel(unit or "value")
+            ax.set_title(indicator_label(indicator, unit=False))
+            ax.set_xlabel(indicator_unit(indicator) or "value")
             ax.set_yticks(y, modes)
             ax.set_ylim(-0.6, len(modes) - 0.4)
             ax.grid(axis="y", visible=False)

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
+from coopsim.model import outputs
+
 __all__ = [
     "Event",
     "ReportError",
@@ -29,7 +31,11 @@ __all__ = [
 
 Kind = Literal["run", "comparison", "sweep"]
 KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
-BOOKKEEPING = {"run_id", "point", "seed", "replicate", "error", "mode", "steps", "organisations"}
+# Columns of a sweep's tables that are neither parameters nor outputs to report: the design's own
+# and the run outputs that identify or describe a run rather than measure it.
+BOOKKEEPING = {"run_id", "point", "seed", "replicate", "error"} | set(
+    outputs.names("run", role=("key", "context"))
+)
 
 
 class ReportError(ValueError):

@@ -1,5 +1,7 @@
 """One look for every coopsim figure: colours, labels with units, and saving.
 
+Labels and units of outputs come from the outputs registry (``coopsim.model.outputs``).
+
 Figures are built on ``matplotlib.figure.Figure`` directly (not pyplot): no GUI backend, no global
 figure registry to leak, and PNG is drawn by Agg. Colours come from the Okabe–Ito palette, which
 stays distinguishable for the common colour-vision deficiencies; every mode also has its own line
@@ -19,6 +21,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from coopsim import io
+from coopsim.model import outputs
+from coopsim.model.outputs import Level
 
 __all__ = [
     "CAUSE_COLOURS",
@@ -27,6 +31,7 @@ __all__ = [
     "FigureFiles",
     "figure_bytes",
     "indicator_label",
+    "indicator_unit",
     "mode_colour",
     "mode_style",
     "new_figure",
@@ -112,41 +117,6 @@ STYLE: dict[str, Any] = {
     "savefig.facecolor": "white",
 }
 
-# What each indicator is, in words a reader can use: (label, unit).
-INDICATORS: dict[str, tuple[str, str]] = {
-    "cooperation_rate": ("Cooperation rate", "share of committed resources delivered"),
-    "participation_rate": ("Participation rate", "share of organisations in a partnership"),
-    "mean_trust": ("Mean trust", "effective trust, 0–1"),
-    "partner_trust": ("Trust between partners", "effective trust, 0–1"),
-    "free_riding_rate": ("Free-riding rate", "share of members withholding"),
-    "active_partnerships": ("Active partnerships", "count"),
-    "partnerships_formed": ("Partnerships formed", "count"),
-    "partnerships_dissolved": ("Partnerships dissolved", "count"),
-    "partnerships_completed": ("Partnerships completed", "count"),
-    "public_value": ("Public value", "value units per month"),
-    "public_value_cumulative": ("Cumulative public value", "value units"),
-    "public_value_total": ("Public value, total", "value units"),
-    "transaction_costs": ("Transaction costs", "value units per month"),
-    "transaction_costs_total": ("Transaction costs, total", "value units"),
-    "benefit_gini": ("Benefit Gini", "0 = equal, 1 = one takes all"),
-    "institutionalisation": ("Institutionalisation", "share of relationships, 0–1"),
-    "mean_propensity": ("Cooperation propensity", "mean, 0–1"),
-    "mean_motivation": ("Intrinsic motivation", "mean, 0–1"),
-    "enforcement_strength": ("Enforcement strength", "0–1"),
-    "sustainability_index": ("Sustainability index", "0–1"),
-    "partnership_survival_median": ("Median partnership survival", "months"),
-    "dissolution_hazard": ("Dissolution hazard", "per partnership-month"),
-    "member_exit_rate": ("Member exit rate", "per member-month"),
-    "inclusiveness": ("Inclusiveness", "share of organisations ever partnered"),
-    "dilemma_strength": ("Dilemma strength", "value units"),
-    "shock_depth": ("Shock depth", "relative fall of public value"),
-    "shock_recovery_steps": ("Shock recovery time", "months"),
-    "demand": ("Public demand", "value units per month"),
-    "budget": ("Government budget", "value units per month"),
-    "liaison_changes": ("Liaison changes", "cumulative count"),
-    "members_left": ("Members leaving", "count per month"),
-}
-
 TIME_LABEL = "Time (months)"
 
 
@@ -155,19 +125,19 @@ def pretty(name: str) -> str:
     return str(name).replace("__", ".").replace("_", " ")
 
 
-def indicator_label(name: str, unit: bool = True) -> str:
-    """Axis label of an indicator: its name in words and, if wanted, its unit in parentheses."""
-    if name in INDICATORS:
-        label, what = INDICATORS[name]
-    elif name.startswith("trust_"):
-        label, what = f"Trust {pretty(name[6:])}", "effective trust, 0–1"
-    elif name.startswith("benefit_share_"):
-        label, what = f"Benefit share: {pretty(name[14:])}", "share of value"
-    elif name.startswith("dissolved_"):
-        label, what = f"Dissolved by {pretty(name[10:])}", "count per run"
-    else:
-        label, what = pretty(name).capitalize(), ""
-    return f"{label} ({what})" if unit and what else label
+def indicator_label(name: str, unit: bool = True, level: Level = "run") -> str:
+    """Axis label of an output (from the outputs registry): its label and, if wanted, its unit
+    in parentheses. A name the registry does not know is shown in words."""
+    output = outputs.find(name, level) or outputs.find(name)
+    if output is None:
+        return pretty(name).capitalize()
+    return f"{output.label} ({output.unit})" if unit and output.unit else output.label
+
+
+def indicator_unit(name: str, level: Level = "run") -> str:
+    """The unit of an output ('' for a name the registry does not know)."""
+    output = outputs.find(name, level) or outputs.find(name)
+    return output.unit if output else ""
 
 
 def mode_colour(mode: str, order: Iterable[str] = ()) -> str:

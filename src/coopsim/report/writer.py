@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from coopsim import io
+from coopsim.model import outputs
 from coopsim.report import figures as F
 from coopsim.report import sweeps as S
 from coopsim.report.document import (
@@ -37,36 +38,15 @@ from coopsim.report.load import (
     load_results,
     load_sweep,
 )
-from coopsim.report.style import INDICATORS, indicator_label, pretty, save_figure
+from coopsim.report.style import indicator_label, indicator_unit, pretty, save_figure
 
 __all__ = ["DEFAULT_FORMATS", "write_report"]
 
 DEFAULT_FORMATS = ("png", "svg")
 MAX_SWEEP_OUTPUTS = 4
-EFFECT_INDICATORS = ("sustainability_index", "cooperation_rate", "public_value_total")
-
-MEANINGS = {
-    "sustainability_index": "max(0, mean − sd) of participation × cooperation over the last "
-    "window of the run: high when cooperation is broad, complete and steady",
-    "partnership_survival_median": "age at which half of the partnerships have dissolved "
-    "(Kaplan–Meier; none if fewer than half ever dissolve)",
-    "cooperation_rate": "share of committed resources actually delivered (last window)",
-    "participation_rate": "share of organisations in an active partnership (last window)",
-    "mean_trust": "mean effective trust over all relationships (last window)",
-    "free_riding_rate": "share of members delivering far less than committed (last window)",
-    "public_value_total": "public value produced over the whole run",
-    "transaction_costs_total": "monitoring, negotiation and enforcement costs over the run",
-    "partnerships_formed": "partnerships formed over the run",
-    "partnerships_completed": "partnerships that met their objective",
-    "partnerships_dissolved": "partnerships that broke up before meeting it",
-    "dissolution_hazard": "dissolutions per partnership-month",
-    "member_exit_rate": "members leaving or replaced per member-month",
-    "inclusiveness": "share of organisations that were ever in a partnership",
-    "benefit_gini": "inequality of the benefits received by organisations",
-    "dilemma_strength": "mean gain from withholding over contributing (the social dilemma)",
-    "shock_depth": "largest relative fall of public value after the first shock",
-    "shock_recovery_steps": "months from the first shock back to 90% of the pre-shock level",
-}
+EFFECT_INDICATORS = outputs.check(
+    ("sustainability_index", "cooperation_rate", "public_value_total"), "run", role="indicator"
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,15 +79,12 @@ def _interval(mean: float, low: float, high: float) -> str:
 
 
 def _meaning(name: str) -> str:
-    if name in MEANINGS:
-        return MEANINGS[name]
-    if name.startswith("dissolved_"):
-        return f"partnerships dissolved by {pretty(name[10:])}"
-    return ""
+    output = outputs.find(name, "run")
+    return output.meaning if output else ""
 
 
 def _unit(name: str) -> str:
-    return INDICATORS.get(name, ("", ""))[1]
+    return indicator_unit(name, "run")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -212,11 +189,7 @@ def _run_summary(doc: Document, results: Results) -> None:
     doc.add(Heading("Summary"))
     order = [i for i in F.HEADLINE_INDICATORS if i in summary]
     order += [
-        k
-        for k in summary
-        if k not in order
-        and k not in ("mode", "seed", "steps", "organisations")
-        and not k.startswith("dissolved_")
+        k for k in summary if k not in order and k not in F.NOT_INDICATORS and k not in F.DISSOLVED
     ]
     rows = []
     for name in order:
@@ -228,7 +201,7 @@ def _run_summary(doc: Document, results: Results) -> None:
             shown = f"— ({missing or F.NO_VALUE[name]})"
         rows.append((indicator_label(name, unit=False), shown, _unit(name), _meaning(name)))
     doc.add(Table(["Indicator", "Value", "Unit", "Meaning"], rows, align=["l", "r", "l", "l"]))
-    causes = {k[10:]: v for k, v in summary.items() if k.startswith("dissolved_") and v}
+    causes = {F.DISSOLVED[k]: v for k, v in summary.items() if k in F.DISSOLVED and v}
     if causes:
         text = ", ".join(
             f"{pretty(k)} {fmt(v)}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _stats
 
+from coopsim.model import outputs
+
 __all__ = [
     "a12",
     "a12_magnitude",
@@ -81,11 +83,11 @@ def a12_magnitude(value: float) -> str | None:
 
 
 def indicator_columns(summaries: pd.DataFrame) -> list[str]:
-    """Numeric indicator columns of a summaries table (not mode, seed or run bookkeeping)."""
-    skip = {"seed", "steps", "organisations"}
+    """Numeric indicator columns of a summaries table (not the keys or context of a run)."""
+    skip = outputs.names("run", role=("key", "context"))
     out = []
     for column in summaries.columns:
-        if column in skip or column == "mode":
+        if column in skip:
             continue
         values = pd.to_numeric(summaries[column], errors="coerce")
         if summaries[column].dtype == bool or values.notna().sum() == 0:

@@ -15,7 +15,8 @@ executed (``coopsim.experiments``). The file::
       parameters:                         # any scenario field by its dotted path
         governance.mode: [statism, governance]     # values
         turnover.rate: {low: 0.0, high: 0.2}       # a range (grid needs `num`)
-      outputs: [sustainability_index, mean_trust]  # run indicators to keep (default: all)
+      outputs: [sustainability_index, mean_trust]  # run outputs to keep (default: all numeric
+                                          # ones but steps and seed; `coopsim outputs run`)
       timeseries: false                   # or true, or a list of columns; thinned with `every`
 
 Other keys of the block: ``seeds`` (``common``: replicate r has the same seed at every point;
@@ -38,7 +39,7 @@ import difflib
 import functools
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -49,7 +50,9 @@ import yaml
 from annotated_types import Interval
 from pydantic import SkipValidation
 
+from coopsim.model import outputs
 from coopsim.model.config import MAX_STEPS
+from coopsim.model.sectors import SECTORS
 from coopsim.scenario import yamlsafe
 from coopsim.scenario.loader import (
     NOTHING,
@@ -359,37 +362,29 @@ def sweep_warnings(sweep: Sweep) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Indicators and time-series columns (read off a tiny model, so they follow the model)
-
-
-@functools.cache
-def _tiny_run() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from coopsim.model import CoopModel, ModelConfig
-
-    config = ModelConfig().with_overrides(
-        {"population.government.count": 2, "population.business.count": 2}
-    )
-    model = CoopModel(config=config, rng=0)
-    model.run_for(2)
-    summary = model.summary()
-    names = tuple(
-        k
-        for k, v in summary.items()
-        if k not in ("steps", "seed", "mode")
-        and (v is None or (isinstance(v, int | float) and not isinstance(v, bool)))
-    )
-    columns = tuple(c for c in model.timeseries().columns if c != "step")
-    return names, columns
+# Indicators and time-series columns (from the outputs registry)
 
 
 def indicator_names() -> tuple[str, ...]:
-    """Names of the per-run indicators (numeric entries of ``CoopModel.summary()``)."""
-    return _tiny_run()[0]
+    """The run outputs a sweep can keep: the numeric entries of ``CoopModel.summary()`` that
+    measure or describe a run (not its keys: steps, seed, mode)."""
+    return outputs.names("run", role=("context", "indicator"), numeric=True)
 
 
-def timeseries_columns() -> tuple[str, ...]:
-    """Columns of ``CoopModel.timeseries()`` besides ``step``."""
-    return _tiny_run()[1]
+def timeseries_columns(sectors: Iterable[str] | None = None) -> tuple[str, ...]:
+    """Columns of ``CoopModel.timeseries()`` besides ``step`` when ``sectors`` are present
+    (all sectors by default)."""
+    return outputs.names("step", role=("context", "indicator"), sectors=sectors)
+
+
+def _possible_sectors(scenario: Any, parameters: Sequence[Parameter]) -> tuple[str, ...]:
+    """Sectors that some run of the sweep has: present in the base or with a varied count."""
+    varied = {p.name for p in parameters}
+    return tuple(
+        s
+        for s in SECTORS
+        if scenario.population.sector(s).count > 0 or f"population.{s}.count" in varied
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -447,9 +442,10 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
     assert parsed is not None and scenario is not None
     settings: SweepSettings = parsed.sweep
     _check_design(settings, parameters, problems)
-    outputs = _check_names(settings.outputs, indicator_names(), "outputs", "an indicator", problems)
+    kept = _check_names(settings.outputs, indicator_names(), "outputs", "an indicator", problems)
+    sectors = _possible_sectors(scenario, parameters)
     if settings.timeseries is True:
-        series = timeseries_columns()
+        series = timeseries_columns(sectors)
     elif settings.timeseries is False:
         series = ()
     else:
@@ -460,6 +456,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
             "a time-series column",
             problems,
         )
+        _check_sectors(series, sectors, problems)
     problems.raise_if_any()
     sweep = Sweep(
         name=parsed.name or scenario.name,
@@ -471,7 +468,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
         replicates=settings.replicates,
         seed=settings.seed if settings.seed is not None else scenario.seed,
         seeds=settings.seeds,
-        outputs=outputs,
+        outputs=kept,
         timeseries=tuple(series),
         every=settings.every,
         batch_size=None if settings.batch_size == "auto" else settings.batch_size,
@@ -818,12 +815,24 @@ def _check_names(names, known: tuple[str, ...], key: str, what: str, problems: _
         problems.add(("sweep", key), f"name at least one {what.split(' ', 1)[1]}")
     for i, name in enumerate(names):
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = (
-                f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(known)}"
-            )
+            close = outputs.suggest(name, known)
+            hint = f"did you mean {close!r}?" if close else f"expected one of: {', '.join(known)}"
             problems.add(("sweep", key, i), f"not {what}: {hint}", name)
     return tuple(dict.fromkeys(names))
+
+
+def _check_sectors(series: Sequence[str], sectors: Sequence[str], problems: _Problems) -> None:
+    """A column about sectors that no run of the sweep has would be empty in every run."""
+    for i, name in enumerate(series):
+        output = outputs.find(name, "step")
+        absent = [s for s in output.requires if s not in sectors] if output else []
+        if absent:
+            problems.add(
+                ("sweep", "timeseries", i),
+                f"never recorded: no run of this sweep has {' or '.join(absent)} organisations "
+                f"(population.{absent[0]}.count is 0 and not varied)",
+                name,
+            )
 
 
 # ---- pydantic's errors in the file's words -------------------------------------------------

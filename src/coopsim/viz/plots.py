@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from coopsim.model import outputs
 from coopsim.model.sectors import SECTORS
 from coopsim.viz.network import DISSOLVED_COLOUR, SECTOR_COLOURS
 from coopsim.viz.render import DPI, LiveFigure, nice_ceiling, step_ceiling
@@ -30,22 +31,32 @@ PANEL_SIZE = (2.8, 2.0)  # inches; four panels make a 2 × 2 block about one car
 
 @dataclass
 class Panel:
-    """What one panel shows: series ``(column, style)``, a title, and how its y axis behaves."""
+    """What one panel shows: series ``(step output, style)``, a title, and how its y axis
+    behaves: in [0, 1] (legend above 1) when every series is bounded so in the outputs registry,
+    else growing from 0 with the data."""
 
     title: str
     series: list[tuple[str, dict[str, Any]]]
-    unit_range: bool = False  # y in [0, 1] (legend above 1); else y grows from 0 with the data
     legend_columns: int = 2
     name_shocks: bool = False
     name_modes: bool = False
     x_label: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    unit_range: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        declared = [outputs.get(column, "step") for column, _ in self.series]
+        self.unit_range = all((o.low, o.high) == (0.0, 1.0) for o in declared)
 
 
 def sector_pairs(model: CoopModel) -> list[tuple[str, str, str]]:
     """``(column, sector_a, sector_b)`` of each cross-sector trust series the model records."""
     present = [s for i, s in enumerate(SECTORS) if np.any(model.orgs.sector == i)]
-    return [(f"trust_{a}_{b}", a, b) for i, a in enumerate(present) for b in present[i + 1 :]]
+    return [
+        (o.name, *o.about)
+        for o in outputs.family("trust_<a>_<b>")
+        if set(o.requires) <= set(present) and len(o.requires) == 2
+    ]
 
 
 def panels(model: CoopModel) -> list[Panel]:
@@ -69,13 +80,11 @@ def panels(model: CoopModel) -> list[Panel]:
                 ("cooperation_rate", {"color": "#0072B2", "lw": 1.8, "label": "cooperation"}),
                 ("participation_rate", {"color": "#E69F00", "lw": 1.8, "label": "participation"}),
             ],
-            unit_range=True,
             name_shocks=True,
         ),
         Panel(
             "Trust between sectors (black: mean)",
             [*pairs, ("mean_trust", {"color": "black", "lw": 2.2})],
-            unit_range=True,
             legend_columns=3,
         ),
         Panel(
