@@ -8,7 +8,6 @@ exit, learning, record. State lives in arrays (``orgs``, ``relationships``, ``pa
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Protocol
 
 import mesa
@@ -18,7 +17,7 @@ import pandas as pd
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.arrays import narrow_sum, occurrence, run_ids, unique_inverse
-from coopsim.model.config import ModelConfig, constraint_problems
+from coopsim.model.config import ModelConfig
 from coopsim.model.formation import Drafts, Terms
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
@@ -115,16 +114,10 @@ class CoopModel(mesa.Model):
         rng: Any = None,
         **overrides: Any,
     ):
-        config = config or ModelConfig()
-        if overrides:
-            config = config.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
+        changes = {k.replace("__", "."): v for k, v in overrides.items()}
         if mode is not None:
-            make_mode(mode)  # validates the name
-            gov = dataclasses.replace(config.governance, mode=mode)
-            config = dataclasses.replace(config, governance=gov)
-        problems = constraint_problems(config)
-        if problems:
-            raise ValueError("invalid model parameters: " + "; ".join(problems))
+            changes["governance.mode"] = mode
+        config = (config or ModelConfig()).with_overrides(changes)  # validated as files are
         self.seed = _seed_of(rng)
         super().__init__(rng=self.seed)
         self.config = config

@@ -50,9 +50,9 @@ from annotated_types import Interval
 from pydantic import SkipValidation
 
 from coopsim.model.config import MAX_STEPS
+from coopsim.model.validation import NOTHING, show_value, translate_errors, unknown_key_message
 from coopsim.scenario import yamlsafe
 from coopsim.scenario.loader import (
-    NOTHING,
     Override,
     Problem,
     ScenarioError,
@@ -66,10 +66,7 @@ from coopsim.scenario.loader import (
     read_yaml,
     scenario_from_dict,
     scenario_warnings,
-    show_value,
     split_dotted,
-    translate_errors,
-    unknown_key_message,
 )
 from coopsim.scenario.schema import (
     MAX_SEED,
