@@ -178,3 +178,14 @@ def test_a_valid_config_comes_back_equal():
     config = ModelConfig().with_overrides({"shocks": [{"kind": "trust_shock", "rate": 0.01}]})
     assert CoopModel(config=config, rng=0).config == config
     assert CoopModel(rng=0).config == ModelConfig()
+
+
+def test_a_parameter_object_can_be_set_and_then_changed_by_path():
+    business = ModelConfig().population.business
+    config = ModelConfig().with_overrides(
+        {"population.government": business, "population.government.count": 3}
+    )
+    assert config.population.government.count == 3
+    assert dataclasses.asdict(config.population.government.goals) == dataclasses.asdict(
+        business.goals
+    )

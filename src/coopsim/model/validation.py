@@ -189,6 +189,8 @@ def _set(data: Any, dotted: str, value: Any, problems: list[ParameterProblem]) -
 
 
 def _copy(node: Any) -> Any:
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return _scalar(node)
     if isinstance(node, Mapping):
         return dict(node)
     if isinstance(node, list | tuple):
