@@ -16,10 +16,11 @@ except PackageNotFoundError:  # running from a source tree without installation
 _LAZY = {
     "CoopModel": "coopsim.model",
     "ModelConfig": "coopsim.model",
+    "ParameterError": "coopsim.model",
     "MODES": "coopsim.model.config",
     "load_scenario": "coopsim.scenario",
 }
-__all__ = ["MODES", "CoopModel", "ModelConfig", "__version__", "load_scenario"]
+__all__ = ["MODES", "CoopModel", "ModelConfig", "ParameterError", "__version__", "load_scenario"]
 
 
 def __getattr__(name: str):

@@ -10,6 +10,7 @@ _LAZY = {
     "CoopModel": "coopsim.model.model",
     "Organisation": "coopsim.model.agents",
     "ModelConfig": "coopsim.model.config",
+    "ParameterError": "coopsim.model.validation",
     "MODES": "coopsim.model.config",
     "SHOCK_KINDS": "coopsim.model.config",
     "SECTORS": "coopsim.model.sectors",

@@ -1,14 +1,14 @@
 """Model parameters as plain, frozen dataclasses: one source for defaults, ranges, units and docs.
 
-Ranges are ``annotated_types`` constraints and descriptions live in field metadata, so the scenario
-layer validates these very classes (and derives the JSON Schema from them) without the model knowing
-anything of files. One step is one month.
+Ranges are ``annotated_types`` constraints and descriptions live in field metadata, so pydantic
+validates these very classes (``coopsim.model.validation``, for the Python API and for scenario
+files alike) and the scenario layer derives the JSON Schema from them. One step is one month.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, make_dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -470,80 +470,13 @@ class ModelConfig:
     shocks: tuple[Shock, ...] = _param((), "Scheduled and random shocks.")
     metrics: Metrics = _part(Metrics, "Indicator windows.")
 
-    def with_overrides(self, overrides: dict[str, Any]) -> ModelConfig:
-        """A copy with values replaced by dotted path (``{"trust.gain": 0.1}``)."""
-        config: Any = self
-        for path, value in overrides.items():
-            config = _replace_path(config, path.split("."), value)
-        return config
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ModelConfig:
+        """A copy with values replaced by dotted path (``{"trust.gain": 0.1}``), plain data
+        (dicts, lists) built into parameter objects, and the result validated as a scenario
+        file is; raises ``ParameterError`` listing every problem."""
+        from coopsim.model.validation import validated  # it builds on this module
 
-
-def _replace_path(obj: Any, parts: list[str], value: Any) -> Any:
-    head, rest = parts[0], parts[1:]
-    if not dataclasses.is_dataclass(obj) or head not in {f.name for f in fields(obj)}:
-        raise KeyError(f"unknown parameter {head!r} in {type(obj).__name__}")
-    if rest:
-        new = _replace_path(getattr(obj, head), rest, value)
-    else:
-        new = _coerce(get_type_hints(type(obj))[head], value)
-    return dataclasses.replace(obj, **{head: new})
-
-
-def _coerce(hint: Any, value: Any) -> Any:
-    """Build nested parameter objects from plain dicts and lists (``{"at": 5, "mode": ...}``),
-    at every level; lists become tuples so configurations stay hashable."""
-    if get_origin(hint) is Annotated:
-        hint = get_args(hint)[0]
-    if get_origin(hint) in (Union, UnionType):
-        options = [h for h in get_args(hint) if h is not type(None)]
-        for option in options:  # the first option the value fits
-            if isinstance(value, dict) and dataclasses.is_dataclass(option):
-                return _coerce(option, value)
-            if isinstance(value, (list, tuple)) and get_origin(option) is tuple:
-                return _coerce(option, value)
-        return value
-    if isinstance(value, dict) and dataclasses.is_dataclass(hint):
-        hints = get_type_hints(hint)
-        return hint(**{k: _coerce(hints.get(k, Any), v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)) and get_origin(hint) is tuple:
-        (item, *_) = get_args(hint)
-        return tuple(_coerce(item, v) for v in value)
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def constraint_problems(obj: Any, path: str = "") -> list[str]:
-    """Every value outside its declared range, as ``dotted.path: message`` (empty if none).
-
-    The scenario layer validates files with pydantic; this check guards the Python API.
-    """
-    problems = []
-    hints = get_type_hints(type(obj), include_extras=True)
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        where = f"{path}{f.name}"
-        if dataclasses.is_dataclass(value):
-            problems += constraint_problems(value, where + ".")
-        elif isinstance(value, tuple):
-            for i, item in enumerate(value):
-                if dataclasses.is_dataclass(item):
-                    problems += constraint_problems(item, f"{where}.{i}.")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            problems += [f"{where}: {m} (got {value!r})" for m in _bounds(hints[f.name], value)]
-    return problems
-
-
-def _bounds(hint: Any, value: float) -> list[str]:
-    if not math.isfinite(value):
-        return ["must be finite"]
-    low, high = _limits(hint)
-    out = []
-    if low is not None and value < low:
-        out.append(f"must be >= {low}")
-    if high is not None and value > high:
-        out.append(f"must be <= {high}")
-    return out
+        return validated(self, overrides)
 
 
 def _limits(hint: Any) -> tuple[Any, Any]:

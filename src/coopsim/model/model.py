@@ -10,7 +10,6 @@ at once. Organisations (``organisations``) are the readable face of the arrays.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar, Protocol
 
 import mesa
@@ -32,7 +31,7 @@ from coopsim.model import (
 )
 from coopsim.model.agents import Organisation
 from coopsim.model.arrays import occurrence
-from coopsim.model.config import MODES, ModelConfig, constraint_problems
+from coopsim.model.config import MODES, ModelConfig
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
     gini,
@@ -114,6 +113,8 @@ class CoopModel(mesa.Model):
     Keyword-only: ``config`` (a ModelConfig; defaults everywhere), ``mode`` (overrides
     ``config.governance.mode``), ``rng`` (an int seed or a Generator) and any parameter by its
     dotted path with ``__`` for the dots (``turnover__rate=0.1``), so SolaraViz can rebuild it.
+    Everything is validated as scenario files are: ``ParameterError`` lists every problem with
+    its dotted path and the files' wording.
     """
 
     def __init__(
@@ -124,16 +125,10 @@ class CoopModel(mesa.Model):
         rng: Any = None,
         **overrides: Any,
     ):
-        config = config or ModelConfig()
-        if overrides:
-            config = config.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
+        changes = {k.replace("__", "."): v for k, v in overrides.items()}
         if mode is not None:
-            make_mode(mode)  # validates the name
-            gov = dataclasses.replace(config.governance, mode=mode)
-            config = dataclasses.replace(config, governance=gov)
-        problems = constraint_problems(config)
-        if problems:
-            raise ValueError("invalid model parameters: " + "; ".join(problems))
+            changes["governance.mode"] = mode
+        config = (config or ModelConfig()).with_overrides(changes)  # validated as files are
         self.seed = _seed_of(rng)
         super().__init__(rng=self.seed)
         self.config = config

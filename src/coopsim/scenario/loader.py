@@ -8,21 +8,30 @@ it bites). The same pipeline serves files, text and plain dicts, so a sweep load
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union
 
 import pydantic
 import yaml
 
 from coopsim.model.sectors import SECTORS
+from coopsim.model.validation import (
+    NOTHING,
+    cross_problems,
+    describe,
+    dotted_path,
+    field_names,
+    field_type,
+    printable,
+    show_value,
+    translate_errors,
+    unknown_key_message,
+    value_hint,
+)
 from coopsim.scenario import yamlsafe
 from coopsim.scenario.schema import Scenario, scenario_adapter, scenario_to_dict
 from coopsim.scenario.yamlsafe import BOOL, FLOAT, INT, Origin, SourceMap, YamlRefused
@@ -41,7 +50,6 @@ __all__ = [
 
 OverrideLike = Union[str, "Override"]
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$|^[0-9]+$")
-_ORG_RE = re.compile(r"^(" + "|".join(SECTORS) + r")-[0-9]+$")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -64,9 +72,7 @@ class Problem:
         where = self.source
         if self.line is not None:
             where += f":{self.line}:{self.col}"
-        text = self.message + (f" (got {self.got})" if self.got is not None else "")
-        line = f"{where}: {self.path}: {text}" if self.path else f"{where}: {text}"
-        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+        return printable(f"{where}: {describe(self.path, self.message, self.got)}")
 
     def __str__(self) -> str:
         return self.render()
@@ -280,14 +286,6 @@ def _validate(data: Any, smap: SourceMap, overrides: list[Override]) -> Any:
     return scenario
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def dotted_path(path: Sequence[str | int]) -> str:
-    """``population.business.count``; keys that are not plain names are quoted."""
-    return ".".join(str(p) if isinstance(p, int) or _PLAIN_KEY.match(p) else repr(p) for p in path)
-
-
 def _startswith(path: tuple, prefix: tuple) -> bool:
     return path[: len(prefix)] == prefix
 
@@ -324,9 +322,6 @@ class _Locator:
         return Problem(self.smap.source, message, dotted, origin.line, origin.col, shown)
 
 
-NOTHING = object()  # no value to show in a problem
-
-
 # --------------------------------------------------------------------------------------------------
 # Translating pydantic's errors
 
@@ -353,127 +348,8 @@ def _translate(errors: list[dict[str, Any]], locate: _Locator) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0, p.col or 0))
 
 
-def translate_errors(
-    errors: list[dict[str, Any]],
-    data: Any,
-    unknown_key: Callable[[tuple], str],
-    special: Mapping[tuple[str, tuple], str] | None = None,
-    hint: Callable[[str, Any, tuple], str] | None = None,
-) -> list[tuple[tuple, str, Any, bool]]:
-    """pydantic's ``errors`` about ``data`` in a file's words: one ``(path, message, got, key)``
-    for each place, in the order pydantic reports them.
-
-    ``path`` is the place in ``data`` (union tags dropped), ``got`` the value to show (``NOTHING``
-    for none) and ``key`` whether the path names a key rather than a value. The messages of union
-    arms failing at one place are joined with "or"; arms that failed deeper stand for shallower
-    ones. ``unknown_key(path)`` words an unknown key, ``special[(kind, path)]`` replaces the
-    message of one kind of error at one place (``missing``, ``string_pattern_mismatch``, ...) and
-    ``hint(kind, value, path)`` (if given) explains the YAML trap behind a wrong value.
-    """
-    grouped: dict[tuple, list[tuple[str, str, Any, bool, bool]]] = {}
-    for err in errors:
-        path, key, union = _data_path(err["loc"], data, err["type"])
-        message, value = _message(err, path, unknown_key, special or {})
-        plain = err["type"] in _MISSING + _UNKNOWN or hint is None
-        extra = "" if plain else hint(err["type"], value, path)
-        grouped.setdefault(path, []).append((message, extra, value, key, union))
-    union_paths = [p for p, items in grouped.items() if any(i[4] for i in items)]
-    out = []
-    for path, items in grouped.items():
-        deeper = any(q[: len(path)] == path and len(q) > len(path) for q in union_paths)
-        if deeper and all(i[4] for i in items):
-            continue  # a union arm that failed deeper says more
-        messages = list(dict.fromkeys(m for m, *_ in items))
-        message = messages[0]
-        for extra in messages[1:]:
-            message += " or " + extra.removeprefix("must be ")
-        extra = next((h for _, h, *_ in items if h), "")
-        _, _, got, key, _ = items[0]
-        out.append((path, message + extra, got, key))
-    return out
-
-
-def _data_path(loc: tuple, data: Any, kind: str) -> tuple[tuple, bool, bool]:
-    """The part of pydantic's ``loc`` naming places in the data; union tags are dropped.
-
-    Returns the path, whether it names an unknown key, and whether union tags were dropped.
-    """
-    path: list[Any] = []
-    node, present, union = data, True, False
-    for part in loc:
-        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
-        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
-        if present and (in_dict or in_list):
-            path.append(part)
-            node = node[part]
-        elif present and isinstance(node, dict) and kind in _MISSING:
-            path.append(part)
-            present = False
-        else:
-            union = True
-    return tuple(path), kind in _UNKNOWN, union
-
-
-_MISSING = ("missing", "missing_argument")
-_UNKNOWN = ("unexpected_keyword_argument", "extra_forbidden")
-_TYPE_MESSAGES = {
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "string_type": "must be text",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "tuple_type": "must be a list",
-    "list_type": "must be a list",
-    "dataclass_type": "must be a mapping of keys",
-    "dataclass_exact_type": "must be a mapping of keys",
-    "dict_type": "must be a mapping of keys",
-    "model_type": "must be a mapping of keys",
-    "none_required": "must be empty (null)",
-}
-_BOUNDS = {
-    "greater_than_equal": "at least",
-    "greater_than": "above",
-    "less_than_equal": "at most",
-    "less_than": "below",
-}
-
-
-def _message(
-    err: dict[str, Any],
-    path: tuple,
-    unknown_key: Callable[[tuple], str],
-    special: Mapping[tuple[str, tuple], str],
-) -> tuple[str, Any]:
-    """The message and the value to show."""
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind in _MISSING:
-        return special.get(("missing", path), "required, but missing"), NOTHING
-    if kind in _UNKNOWN:
-        return unknown_key(path), NOTHING
-    if (kind, path) in special:
-        message = special[kind, path]
-    elif kind == "literal_error":
-        message = f"must be one of {ctx.get('expected', '')}"
-    elif kind in _BOUNDS:
-        message = f"must be {_BOUNDS[kind]} {next(iter(ctx.values()), '?')}"
-    elif kind == "string_too_long":
-        message = f"is too long (at most {ctx.get('max_length')} characters)"
-    elif kind in ("value_error", "assertion_error"):
-        message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
-        if isinstance(value, dict):
-            value = NOTHING
-    elif kind in _TYPE_MESSAGES:
-        message = _TYPE_MESSAGES[kind]
-    else:
-        message = err["msg"][:1].lower() + err["msg"][1:]
-    return message, value
-
-
 def _hint(kind: str, value: Any, path: tuple, locate: _Locator) -> str:
-    """Explain the YAML trap behind a wrong type, when there is one."""
+    """Explain the YAML trap behind a wrong type, when there is one (else the model's hint)."""
     origin = locate.exact(path)
     text = origin.text if origin else None
     wants_text = kind in ("string_type", "literal_error", "string_pattern_mismatch")
@@ -487,19 +363,7 @@ def _hint(kind: str, value: Any, path: tuple, locate: _Locator) -> str:
             return f"; YAML reads an unquoted {text} as a number: write '{text}' in quotes"
         if value is None:
             return "; the value is empty (YAML reads it as null)"
-    if isinstance(value, str) and kind in ("float_type", "int_type") and _numeric(value):
-        return f"; it is in quotes, so it is text: write {value} without quotes"
-    if kind in ("int_type", "int_from_float") and isinstance(value, float) and value.is_integer():
-        return ": write it without a decimal point or exponent"
-    return ""
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return value_hint(kind, value)
 
 
 def _unknown_key(path: tuple) -> str:
@@ -512,59 +376,14 @@ def _unknown_key(path: tuple) -> str:
     return unknown_key_message(key, fields_at(path[:-1]))
 
 
-def unknown_key_message(key: str, known: Sequence[str]) -> str:
-    """``unknown key`` with the closest known key, else the known keys (if any)."""
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key: did you mean {close[0]!r}?"
-    if known:
-        return f"unknown key; expected one of: {', '.join(known)}"
-    return "unknown key"
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls, include_extras=True)
-
-
 def field_hint(path: tuple) -> Any | None:
     """The type (with its constraints) of the scenario field at ``path``, or None if none."""
-    tp: Any = Scenario
-    for part in path:
-        base = _unwrap(tp)
-        if dataclasses.is_dataclass(base) and isinstance(part, str):
-            tp = _hints(base).get(part)
-            if tp is None:
-                return None
-        elif get_origin(base) is tuple and isinstance(part, int):
-            tp = get_args(base)[0]
-        else:
-            return None
-    return tp
+    return field_type(Scenario, path)
 
 
 def fields_at(path: tuple) -> list[str]:
     """Field names of the scenario part at ``path`` (empty when it is not a mapping)."""
-    tp = field_hint(path)
-    base = _unwrap(tp) if tp is not None else None
-    if base is not None and dataclasses.is_dataclass(base):
-        return [f.name for f in dataclasses.fields(base)]
-    return []
-
-
-def _unwrap(tp: Any) -> Any:
-    """The type inside ``Annotated`` and optional types; of a union's arms, a structured one."""
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) in (Union, UnionType):
-            args = [a for a in get_args(tp) if a is not type(None)]
-            structured = [
-                a for a in args if dataclasses.is_dataclass(_unwrap(a)) or get_origin(a) is tuple
-            ]
-            tp = structured[0] if structured else args[0]
-        else:
-            return tp
+    return field_names(Scenario, path)
 
 
 def _kind(value: Any) -> str:
@@ -575,23 +394,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a single boolean"
     return "a single number"
-
-
-def show_value(value: Any) -> str | None:
-    """A value as a problem shows it (None: too long or not plain data)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    if isinstance(value, int | float):
-        return repr(value)
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None
-    return text if len(text) <= 60 else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -608,47 +410,7 @@ def _semantic_problems(scenario: Any) -> list[tuple[tuple, str, Any]]:
                 NOTHING,
             )
         )
-    for i, shock in enumerate(scenario.shocks):
-        targets = [shock.target] if isinstance(shock.target, str) else list(shock.target)
-        if not targets:
-            problems.append((("shocks", i, "target"), "names no organisation", NOTHING))
-        for j, target in enumerate(targets):
-            where = ("shocks", i, "target") + (() if isinstance(shock.target, str) else (j,))
-            if target == "all" or target in SECTORS:
-                continue
-            match = _ORG_RE.match(target)
-            if match:
-                sector, number = match.group(1), int(target.rsplit("-", 1)[1])
-                count = scenario.population.sector(sector).count
-                if not 1 <= number <= count:
-                    names = f"{sector}-1 to {sector}-{count}" if count else "none"
-                    problems.append(
-                        (where, f"no such organisation: {sector} has {count} ({names})", target)
-                    )
-                continue
-            options = ["all", *SECTORS]
-            close = difflib.get_close_matches(target, options, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append(
-                (
-                    where,
-                    f"{hint}a target is `all`, a sector ({', '.join(SECTORS)}) or "
-                    "organisation names such as government-3",
-                    target,
-                )
-            )
-    seen: dict[int, int] = {}
-    for i, switch in enumerate(scenario.governance.switch):
-        if switch.at in seen:
-            problems.append(
-                (
-                    ("governance", "switch", i, "at"),
-                    f"a second reform at the same step (the first is switch {seen[switch.at]})",
-                    switch.at,
-                )
-            )
-        seen[switch.at] = i
-    return problems
+    return problems + cross_problems(scenario)
 
 
 def scenario_warnings(scenario: Any) -> list[str]:

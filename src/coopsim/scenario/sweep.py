@@ -53,9 +53,9 @@ from pydantic import SkipValidation
 from coopsim.model import outputs
 from coopsim.model.config import MAX_STEPS
 from coopsim.model.sectors import SECTORS
+from coopsim.model.validation import NOTHING, show_value, translate_errors, unknown_key_message
 from coopsim.scenario import yamlsafe
 from coopsim.scenario.loader import (
-    NOTHING,
     Override,
     Problem,
     ScenarioError,
@@ -69,10 +69,7 @@ from coopsim.scenario.loader import (
     read_yaml,
     scenario_from_dict,
     scenario_warnings,
-    show_value,
     split_dotted,
-    translate_errors,
-    unknown_key_message,
 )
 from coopsim.scenario.schema import (
     MAX_SEED,

@@ -30,6 +30,8 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from coopsim.model.validation import INFINITY_MESSAGE, NAN_MESSAGE
+
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
@@ -241,9 +243,9 @@ def _scalar(tag: str, text: str, mark: Any) -> Any:
             raise _refuse(f"{text[:40]!r} is not a number", mark)
         lower = text.lower().replace("_", "")
         if lower.endswith(".nan"):
-            raise _refuse("NaN (not a number) is not allowed: give a finite number", mark)
+            raise _refuse(NAN_MESSAGE, mark)
         if lower.endswith(".inf"):
-            raise _refuse("infinity is not allowed: give a finite number", mark)
+            raise _refuse(INFINITY_MESSAGE, mark)
         if lower.startswith("0x") or lower.startswith("0o"):
             raise _refuse(f"{text!r} is not a decimal number", mark)
         value = float(lower)

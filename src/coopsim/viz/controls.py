@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coopsim.model.config import MODES, ModelConfig, constraint_problems
+from coopsim.model.config import MODES, ModelConfig
 from coopsim.model.model import CoopModel
 from coopsim.model.sectors import SECTORS
+from coopsim.model.validation import ParameterError
 
 log = logging.getLogger("coopsim.viz")
 
@@ -172,7 +173,6 @@ def build_config(
     for name, value in changes.items():
         try:
             candidate = config.with_overrides({name.replace("__", "."): value})
-            _check(candidate, name)
         except (KeyError, TypeError, ValueError) as exc:
             current = _get_or(config, name)
             kept = "ignored" if current is None else f"kept {current!r}"
@@ -188,15 +188,6 @@ def build_config(
         factor = 1.0
         problems.append(f"transparency: {_reason(exc)}; kept the sectors' profiles")
     return config, factor, problems
-
-
-def _check(config: ModelConfig, name: str) -> None:
-    if name == "governance__mode" and config.governance.mode not in MODES:
-        raise ValueError(f"unknown governance mode {config.governance.mode!r}")
-    path = name.replace("__", ".")
-    problems = [p for p in constraint_problems(config) if p.startswith(path + ":")]
-    if problems:
-        raise ValueError("; ".join(p.split(": ", 1)[-1] for p in problems))
 
 
 def _scale_transparency(config: ModelConfig, factor: float) -> ModelConfig:
@@ -222,6 +213,8 @@ def _label(name: str) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ParameterError):
+        return "; ".join(p.text for p in exc.problems)
     return str(exc.args[0]) if exc.args else type(exc).__name__
 
 
