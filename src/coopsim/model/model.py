@@ -22,6 +22,7 @@ from coopsim.model import (
     learning,
     modes,
     motivation,
+    outputs,
     partnerships,
     production,
     record,
@@ -147,6 +148,8 @@ class CoopModel(mesa.Model):
         self.members = MemberTable()
         self.pair_rows = PairRows()  # co-member pairs' relationship rows, kept between rounds
         self.sector_pairs = record.sector_pairs(self.orgs.sector)  # for the trust outputs
+        present = [SECTORS[s] for s in np.unique(self.orgs.sector)]
+        self.step_outputs = dict.fromkeys(outputs.names("step", sectors=present))  # in order
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
         self.reforms = {s.at: s.mode for s in config.governance.switch}

@@ -111,7 +111,8 @@ def _python(value: Any) -> Any:
 
 
 def observe(model: CoopModel, state: StepState) -> None:
-    """Phase: the step's outputs, one row of ``model.record``."""
+    """Phase: the step's outputs, one row of ``model.record``, in the order of the outputs
+    registry (``model.step_outputs``: every step output recorded for the sectors present)."""
     orgs, rel, s = model.orgs, model.relationships, state
     eff = rel.effective()
     row: dict[str, Any] = {
@@ -144,7 +145,11 @@ def observe(model: CoopModel, state: StepState) -> None:
     row["liaison_changes"] = int(orgs.liaison_changes.sum())
     row["enforcement_strength"] = model.enforcement_strength
     model.last_value = s.public_value
-    model.record.append(row)
+    if row.keys() != model.step_outputs.keys():
+        raise RuntimeError(
+            f"recorded outputs differ from the registry's: {set(row) ^ set(model.step_outputs)}"
+        )
+    model.record.append({name: row[name] for name in model.step_outputs})
 
 
 _ROUND_OUTPUTS = (
