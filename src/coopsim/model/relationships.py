@@ -34,9 +34,6 @@ class Relationships:
             setattr(self, name, np.zeros(0, dtype=np.int64))
         self._keys = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
-        self._recent_keys = np.zeros(0, dtype=np.int64)  # keys added lately, sorted apart
-        self._recent_order = np.zeros(0, dtype=np.int64)
-        self._mark = np.zeros(0, dtype=np.int64)  # scratch, one entry per row (see `distinct`)
         self.pair_count = np.zeros(SECTOR_PAIRS, dtype=np.int64)  # rows per `pair` code
 
     def __len__(self) -> int:
@@ -45,12 +42,7 @@ class Relationships:
     def find(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Row of each pair, or -1 where the two have never met."""
         keys = np.asarray(source, dtype=np.int64) * self.n + np.asarray(target, dtype=np.int64)
-        flat = keys.reshape(-1)
-        rows = _lookup(self._keys, self._order, flat)
-        if len(self._recent_keys):
-            unknown = np.flatnonzero(rows < 0)
-            rows[unknown] = _lookup(self._recent_keys, self._recent_order, flat[unknown])
-        return rows.reshape(keys.shape)
+        return _lookup(self._keys, self._order, keys.reshape(-1)).reshape(keys.shape)
 
     def ensure(self, source: np.ndarray, target: np.ndarray, step: int) -> np.ndarray:
         """Rows of the pairs, creating those that do not exist yet with initial trust."""
@@ -62,37 +54,19 @@ class Relationships:
             new_keys, inverse = unique_inverse(source[missing] * self.n + target[missing])
             src, dst = np.divmod(new_keys, self.n)
             new_rows = self._append(src, dst, step)
-            self._index(new_keys, new_rows)
+            self._keys, self._order = _merged(self._keys, self._order, new_keys, new_rows)
             rows[missing] = new_rows[inverse]
         return rows
 
-    def _index(self, new_keys: np.ndarray, new_rows: np.ndarray) -> None:
-        """Add sorted new keys (and their rows) to the index: to the small recent part, which
-        joins the main part once it holds more than a sixteenth as many keys. Each merge
-        copies the whole index, so merging every step would cost O(rows) a step."""
-        self._recent_keys, self._recent_order = _merged(
-            self._recent_keys, self._recent_order, new_keys, new_rows
-        )
-        if len(self._recent_keys) > max(_RECENT_MIN, len(self._keys) // 16):
-            self._keys, self._order = _merged(
-                self._keys, self._order, self._recent_keys, self._recent_order
-            )
-            self._recent_keys = self._recent_order = np.zeros(0, dtype=np.int64)
-
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct rows among ``rows`` (ascending) and, for each entry, its index among
-        them: ``np.unique(rows, return_inverse=True)`` without a sort, by flagging the rows in a
-        table-long mask and numbering them in a scratch column (8 bytes a row, shared: one
-        model, one thread at a time). Ascending rows make the reads and writes that follow
-        faster than rows in pair order."""
+        them: ``np.unique(rows, return_inverse=True)`` by a table-long mask instead of a sort.
+        Ascending rows make the reads and writes that follow faster than rows in pair order."""
         rows = np.asarray(rows, dtype=np.int64)
-        if len(self._mark) < self._cap:
-            self._mark = np.zeros(self._cap, dtype=np.int64)
         flag = np.zeros(self.size, dtype=bool)
         flag[rows] = True
         distinct = np.flatnonzero(flag)
-        self._mark[distinct] = np.arange(len(distinct))
-        return distinct, self._mark[rows]
+        return distinct, np.searchsorted(distinct, rows)
 
     def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:
         k = len(src)
@@ -148,9 +122,6 @@ class Relationships:
         flag = np.zeros(self.n, dtype=bool)
         flag[organisations] = True
         return np.flatnonzero(flag[self.view("target")])
-
-
-_RECENT_MIN = 256  # recent keys kept apart, at least, before they join the main index
 
 
 def _lookup(keys: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
