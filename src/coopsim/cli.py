@@ -187,6 +187,15 @@ def _load_sweep(path: str, overrides: Sequence[Any] = ()) -> Any:
     return sweep
 
 
+def _keep_freed_memory() -> None:
+    """Raise glibc's malloc thresholds for this process, which only runs models: each step then
+    reuses the memory of the last one's arrays (``coopsim.allocator``; results unchanged;
+    ``COOPSIM_TUNE_MALLOC=0`` keeps the C library's defaults)."""
+    from coopsim import allocator
+
+    allocator.tune()
+
+
 def _report(path: Path, scenario: Any, enabled: bool) -> tuple[bool, Path | None]:
     """Figures and report for ``path`` if wanted and available.
 
@@ -270,6 +279,8 @@ def run(
         loaded = _load(scenario, _overrides(set_, seed, steps, mode))
         from coopsim.runs import run_scenario
 
+        _keep_freed_memory()
+
         with _progress(f"{loaded.name} ({loaded.governance.mode})", "steps") as update:
             path = run_scenario(
                 loaded,
@@ -321,6 +332,7 @@ def run_comparison(
         )
     from coopsim.runs import compare_modes
 
+    _keep_freed_memory()
     label = f"{loaded.name}: {len(modes)} modes × {seeds} seeds"
     with _progress(label, "runs") as update:
         path = compare_modes(
@@ -713,6 +725,7 @@ def sweep(
         }
         if executor is not None:
             options["executor"] = executor
+        _keep_freed_memory()
         try:
             path = module.run_sweep(spec, **options)
         except module.ExecutorUnavailable as exc:

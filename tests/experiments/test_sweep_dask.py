@@ -31,7 +31,8 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, reference, result_r
 def _worker_settings():
     import dask
 
-    from coopsim.model import CoopModel, allocator
+    from coopsim import allocator
+    from coopsim.model import CoopModel
 
     CoopModel(rng=1)  # a model sets the allocator up, as a batch would
     return (
@@ -44,8 +45,8 @@ def _worker_settings():
 def test_the_local_cluster_runs_its_workers_without_the_profiler_or_the_nannys_malloc_setting():
     import dask
 
+    from coopsim import allocator
     from coopsim.experiments.executors import DaskExecutor
-    from coopsim.model import allocator
 
     before = os.environ.get("MALLOC_TRIM_THRESHOLD_")  # other tests' clusters may have set it
     executor = DaskExecutor(1)

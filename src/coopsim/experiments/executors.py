@@ -190,7 +190,7 @@ class DaskExecutor:
             # workers' statistical profiler (it samples every thread's stack every 10 ms for the
             # dashboard, competing with a CPU-bound batch for the interpreter lock), and the
             # nanny's MALLOC_TRIM_THRESHOLD_ (the model sets glibc's thresholds itself; see
-            # coopsim.model.allocator; the nanny would also leave it in this process's environ).
+            # coopsim.allocator; the nanny would also leave it in this process's environ).
             ours = {
                 "distributed.worker.profile.enabled": False,
                 "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
