@@ -706,7 +706,7 @@ def sweep(
             raise BadInput(f"--resume {resume}: no such directory")
         module = _optional_module("coopsim.experiments", "parameter sweeps")
         if executor is not None:
-            from coopsim.experiments.executors import executor_kind
+            from coopsim.executors import executor_kind
 
             try:
                 executor_kind(executor)
