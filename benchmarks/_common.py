@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from coopsim.model.config import MODES as MODES  # for the scripts: the one list of the modes
+
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("statism", "pluralism", "corporatism", "governance")
 SECTOR_NAMES = ("government", "business", "civil_society", "community")
 WARMUP_STEPS = 20  # early steps are a formation burst; steady-state cost is what runs are made of
 

@@ -33,14 +33,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, header, median, spread, table, verdict
+from _common import MODES, ROOT, header, median, spread, table, verdict
 
 from coopsim.experiments import load_results, run_sweep
 from coopsim.scenario.loader import load_scenario
 from coopsim.scenario.schema import scenario_to_dict
 
 STEPS = 60
-MODES = ["statism", "pluralism", "corporatism", "governance"]
 TURNOVER = [0.0, 0.05, 0.1]
 OUTPUTS = ["sustainability_index", "cooperation_rate", "mean_trust"]
 
@@ -55,7 +54,7 @@ def sweep_spec(replicates: int) -> dict:
             "design": "grid",
             "replicates": replicates,
             "seed": 3,
-            "parameters": {"governance.mode": MODES, "turnover.rate": TURNOVER},
+            "parameters": {"governance.mode": list(MODES), "turnover.rate": TURNOVER},
             "outputs": OUTPUTS,
         },
     }

@@ -18,16 +18,17 @@ from typing import Annotated, Any
 
 import typer
 
+from coopsim.model.config import MODES
+
 __all__ = ["app", "main"]
 
-MODES = ("statism", "pluralism", "corporatism", "governance")
 BENCHMARKS = ("nowak-may", "santos-pgg", "hauert-optional")
 
 app = typer.Typer(
     name="coopsim",
     help=(
         "Agent-based simulation of cross-sector cooperation under four governance modes: "
-        "statism, pluralism, corporatism and governance."
+        f"{', '.join(MODES[:-1])} and {MODES[-1]}."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -242,3 +242,16 @@ def test_every_sector_default_is_a_parameter():
     names = {f.name for f in fields(Sector)}
     for sector, profile in SECTOR_DEFAULTS.items():
         assert set(profile) <= names, (sector, set(profile) - names)
+
+
+def test_the_governance_modes_are_listed_once():
+    """MODES is the one list: the type, the model's codes and the mode classes follow it."""
+    from typing import get_args
+
+    from coopsim.model.config import MODES, Mode
+    from coopsim.model.model import MODE_CODES
+    from coopsim.model.modes import MODE_CLASSES
+
+    assert get_args(Mode) == MODES
+    assert {mode: code for code, mode in enumerate(MODES)} == MODE_CODES
+    assert sorted(MODE_CLASSES) == sorted(MODES)

@@ -18,7 +18,7 @@ import pandas as pd
 from coopsim.model import learning, trust
 from coopsim.model.agents import Organisation
 from coopsim.model.arrays import narrow_sum, occurrence, run_ids, unique_inverse
-from coopsim.model.config import ModelConfig, constraint_problems
+from coopsim.model.config import MODES, ModelConfig, constraint_problems
 from coopsim.model.formation import Drafts, Terms
 from coopsim.model.invariants import InvariantError, invariant_violations
 from coopsim.model.metrics import (
@@ -62,7 +62,7 @@ STREAMS = (
     "learning",
     "demand",  # last: adding a stream leaves the others' numbers unchanged
 )
-MODE_CODES = {"statism": 0, "pluralism": 1, "corporatism": 2, "governance": 3}
+MODE_CODES = {mode: code for code, mode in enumerate(MODES)}
 
 
 class ScenarioLike(Protocol):
