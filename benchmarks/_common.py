@@ -8,6 +8,10 @@ medians. Wall-clock time is what a user waits; process CPU time is printed besid
 agree on a quiet machine. Load from other processes stretches wall time, and through the shared
 caches it shifts CPU times too (the Boltzmann reference suffers more than coopsim's arrays), so
 a ratio measured under load is not to be quoted.
+
+Malloc: the Python API leaves glibc's malloc as it is; the command line and coopsim's worker
+processes raise its thresholds (``coopsim.allocator``). Scripts that time the model say which
+they measured (``--malloc``): the targets are judged on the Python-API default.
 """
 
 from __future__ import annotations
@@ -22,11 +26,45 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from coopsim.model.config import MODES as MODES  # for the scripts: the one list of the modes
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("statism", "pluralism", "corporatism", "governance")
 SECTOR_NAMES = ("government", "business", "civil_society", "community")
 WARMUP_STEPS = 20  # early steps are a formation burst; steady-state cost is what runs are made of
+
+
+MALLOC = {
+    "api": "Python-API default (glibc's malloc as it is)",
+    "cli": "CLI opt-in (coopsim.allocator.tune: raised malloc thresholds)",
+}
+
+
+def add_malloc_option(parser: Any, both: bool = False, default: str = "api") -> None:
+    """``--malloc``: measure under the Python-API default (``api``), under the CLI's opt-in to
+    raised glibc malloc thresholds (``cli``), or (``both``, where offered) the first, then the
+    second in the same process (the opt-in cannot be undone)."""
+    choices = [*MALLOC, "both"] if both else list(MALLOC)
+    parser.add_argument(
+        "--malloc",
+        choices=choices,
+        default="both" if both else default,
+        help="api: as the Python API runs (issue 7's targets are judged on it); cli: as the "
+        "command line and coopsim's worker processes run (coopsim.allocator.tune)"
+        + ("; both: api first, then cli, in this process" if both else ""),
+    )
+
+
+def set_malloc(choice: str) -> str:
+    """Apply ``--malloc`` to this process (``cli``: ``allocator.tune``, irreversible); its label."""
+    if choice == "api":
+        return MALLOC["api"]
+    from coopsim import allocator
+
+    if allocator.tune():
+        return MALLOC["cli"]
+    return "CLI opt-in asked, not applied (COOPSIM_TUNE_MALLOC=0, MALLOC_* set, or no glibc)"
 
 
 def sector_counts(n: int) -> dict[str, int]:

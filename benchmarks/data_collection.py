@@ -21,9 +21,11 @@ import time
 from _common import (
     MODES,
     WARMUP_STEPS,
+    add_malloc_option,
     build_model,
     header,
     median,
+    set_malloc,
     spread,
     steps_for,
     table,
@@ -56,10 +58,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--n", type=int)
     parser.add_argument("--reps", type=int)
+    add_malloc_option(parser)
     args = parser.parse_args()
+    malloc = set_malloc(args.malloc)
     n = args.n or (2_000 if args.quick else 10_000)
     reps = args.reps or (3 if args.quick else 7)
     header(f"Data collection's share of a step at {n:,} organisations")
+    print(f"malloc: {malloc}")
     print(f"warm-up {WARMUP_STEPS} steps excluded; {reps} repetitions; medians")
     rows = []
     for mode in MODES:

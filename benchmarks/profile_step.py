@@ -19,7 +19,16 @@ import cProfile
 import pstats
 from pathlib import Path
 
-from _common import MODES, WARMUP_STEPS, build_model, header, table, timed
+from _common import (
+    MODES,
+    WARMUP_STEPS,
+    add_malloc_option,
+    build_model,
+    header,
+    set_malloc,
+    table,
+    timed,
+)
 
 
 def where(key: tuple[str, int, str]) -> str:
@@ -97,9 +106,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, action="append")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--top", type=int, default=12)
+    add_malloc_option(parser)
     args = parser.parse_args()
+    malloc = set_malloc(args.malloc)
     n = args.n or (2_000 if args.quick else 10_000)
     header(f"Profile of a step at {n:,} organisations (cProfile)")
+    print(f"malloc: {malloc}")
     for mode in args.mode or MODES:
         profile(n, mode, args.steps, args.top)
 

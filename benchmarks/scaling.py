@@ -12,7 +12,12 @@ minus the resident set before it was built) per organisation. The arrays of the 
 listed by structure, to show what grows; the relationships (one row per pair that ever met)
 grow all run long, so the peak of a 240-step run is above the one measured here.
 
-    python benchmarks/scaling.py             # all four modes (a few minutes)
+Each mode runs twice, in two child processes: with glibc's malloc as the Python API leaves it
+(the targets are judged on these rows), and with the CLI's opt-in to raised malloc thresholds
+(``coopsim.allocator``; it keeps freed memory, so its peak is higher). ``--malloc api`` or
+``cli`` runs one of the two.
+
+    python benchmarks/scaling.py             # all four modes (several minutes)
     python benchmarks/scaling.py --quick     # 2,000 vs 20,000, statism and governance
 """
 
@@ -28,11 +33,14 @@ from pathlib import Path
 
 import numpy as np
 from _common import (
+    MALLOC,
     MODES,
     WARMUP_STEPS,
+    add_malloc_option,
     build_model,
     header,
     median,
+    set_malloc,
     spread,
     steps_for,
     table,
@@ -150,10 +158,12 @@ def main() -> None:
         help="CPU seconds the large model of a mode may take before its warm-up and "
         "repetitions are cut",
     )
+    add_malloc_option(parser, both=True)
     parser.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         small, large, mode, reps, seconds, run_to, budget = args.child
+        set_malloc(args.malloc)
         result = child(
             int(small), int(large), mode, int(reps), float(seconds), int(run_to), float(budget)
         )
@@ -168,31 +178,38 @@ def main() -> None:
     )
     results = []
     for mode in modes:
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--child",
-                *(str(a) for a in (small, large, mode, reps, 0.5, args.memory_steps, args.budget)),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode:
-            sys.exit(f"{mode}: the child process failed:\n{out.stderr}")
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        results.append(r)
-        print(
-            f"  {mode:<12} {r['small_ms']:8.1f} ms → {r['large_ms']:8.1f} ms per step: "
-            f"×{r['ratio']:.2f}; peak {r['peak'] / 2**20:.0f} MiB {r['notes']}",
-            flush=True,
-        )
+        for malloc in ("api", "cli") if args.malloc == "both" else (args.malloc,):
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--malloc",
+                    malloc,
+                    "--child",
+                    *(
+                        str(a)
+                        for a in (small, large, mode, reps, 0.5, args.memory_steps, args.budget)
+                    ),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode:
+                sys.exit(f"{mode} ({malloc}): the child process failed:\n{out.stderr}")
+            r = {**json.loads(out.stdout.strip().splitlines()[-1]), "malloc": malloc}
+            results.append(r)
+            print(
+                f"  {mode:<12} {malloc:<4} {r['small_ms']:8.1f} ms → {r['large_ms']:8.1f} ms per "
+                f"step: ×{r['ratio']:.2f}; peak {r['peak'] / 2**20:.0f} MiB {r['notes']}",
+                flush=True,
+            )
     print()
     print(
         table(
             [
                 "mode",
+                "malloc",
                 f"ms/step at {small:,}",
                 f"ms/step at {large:,}",
                 "ratio",
@@ -208,6 +225,7 @@ def main() -> None:
             [
                 (
                     r["mode"],
+                    r["malloc"],
                     f"{r['small_ms']:.1f}",
                     f"{r['large_ms']:.1f}",
                     f"{r['ratio']:.2f}",
@@ -229,10 +247,11 @@ def main() -> None:
     keys = list(results[0]["state"])
     print(
         table(
-            ["mode", "steps", "relationship rows", *keys],
+            ["mode", "malloc", "steps", "relationship rows", *keys],
             [
                 (
                     r["mode"],
+                    r["malloc"],
                     r["steps"],
                     f"{r['relationships']:,}",
                     *(f"{r['state'][k] / 2**20:.1f} MiB" for k in keys),
@@ -245,6 +264,7 @@ def main() -> None:
         "peak RSS is the whole child process (interpreter, numpy, mesa, the small model too); "
         "'added' is what the large model added to it, including its Mesa agents."
     )
+    print("malloc: " + "; ".join(f"{k}: {v}" for k, v in MALLOC.items()))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ printed beside it, and the fixed cost per sweep. Ratios are taken per repetition
 The three ways must give identical results (same seeds, same runs): the large sweeps' results are
 compared and the check printed at the end.
 
+Malloc: the worker processes a sweep starts opt in to raised glibc malloc thresholds
+(``coopsim.allocator``); this process does too by default, as ``coopsim sweep`` does, so the one
+worker running in it is measured as the command line runs it (``--malloc api``: as a script
+calling ``run_sweep`` without opting in).
+
 Targets (issue 7): two workers >= 1.7 × one; Dask LocalCluster >= 0.85 × the process pool.
 On a two-core machine two workers need both cores: load from any other process lowers the ratio.
 So each repetition also measures the ceiling: how much faster two processes of pure CPU work
@@ -33,14 +38,23 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, header, median, spread, table, verdict
+from _common import (
+    MODES,
+    ROOT,
+    add_malloc_option,
+    header,
+    median,
+    set_malloc,
+    spread,
+    table,
+    verdict,
+)
 
 from coopsim.experiments import load_results, run_sweep
 from coopsim.scenario.loader import load_scenario
 from coopsim.scenario.schema import scenario_to_dict
 
 STEPS = 60
-MODES = ["statism", "pluralism", "corporatism", "governance"]
 TURNOVER = [0.0, 0.05, 0.1]
 OUTPUTS = ["sustainability_index", "cooperation_rate", "mean_trust"]
 
@@ -55,7 +69,7 @@ def sweep_spec(replicates: int) -> dict:
             "design": "grid",
             "replicates": replicates,
             "seed": 3,
-            "parameters": {"governance.mode": MODES, "turnover.rate": TURNOVER},
+            "parameters": {"governance.mode": list(MODES), "turnover.rate": TURNOVER},
             "outputs": OUTPUTS,
         },
     }
@@ -101,10 +115,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int)
     parser.add_argument("--seconds", type=float, help="wanted length of a one-worker sweep")
+    add_malloc_option(parser, default="cli")
     args = parser.parse_args()
+    malloc = set_malloc(args.malloc)
     reps = args.reps or (2 if args.quick else 3)
     seconds = args.seconds or (8.0 if args.quick else 15.0)
     header("Sweep throughput: 2 workers ÷ 1, Dask LocalCluster ÷ process pool")
+    print(f"malloc in this process (the one worker): {malloc}; worker processes: CLI opt-in")
     points = len(MODES) * len(TURNOVER)
     with tempfile.TemporaryDirectory(prefix="coopsim-bench-") as tmp:
         tmp = Path(tmp)

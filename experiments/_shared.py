@@ -30,13 +30,6 @@ from coopsim.scenario.yamlsafe import parse_yaml, read_source
 HERE = Path(__file__).resolve().parent
 SWEEPS = HERE / "sweeps"
 
-MODE_COLOURS = {
-    "statism": "#4c72b0",
-    "pluralism": "#dd8452",
-    "corporatism": "#55a868",
-    "governance": "#c44e52",
-}
-
 
 def options(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from _shared import (
-    MODE_COLOURS,
     analysis_dir,
     fmt,
     markdown_table,
@@ -27,6 +26,7 @@ from _shared import (
 
 from coopsim.experiments import load_results
 from coopsim.model import MODES
+from coopsim.report.style import MODE_COLOURS
 from coopsim.runs.stats import comparison_table, effects_table
 
 SHOWN = {

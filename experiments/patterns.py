@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from coopsim.model.metrics import kaplan_meier
+from coopsim.report.style import MODE_COLOURS
 from coopsim.validation.patterns import (
     MODES,
     PATTERNS,
@@ -50,12 +51,6 @@ from coopsim.validation.patterns import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_FIGURES = ROOT / "docs" / "img" / "patterns"
-COLOURS = {
-    "statism": "#1f4e79",
-    "pluralism": "#c55a11",
-    "corporatism": "#7030a0",
-    "governance": "#2e7d32",
-}
 plt.rcParams.update(
     {
         "figure.dpi": 100,
@@ -326,7 +321,7 @@ def figure_5(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
         base = np.vstack([s["public_value"] for s in results.series[5][f"{m}/placebo"]])
         ratio = shock.mean(axis=0) / np.maximum(base.mean(axis=0), 1e-12)
         t = np.arange(1, n + 1)
-        ax.plot(t, rolling(ratio, 3), color=COLOURS[m], label=m)
+        ax.plot(t, rolling(ratio, 3), color=MODE_COLOURS[m], label=m)
     ax.axvspan(at, at + SHOCK_DURATION - 1, color="#9e9e9e", alpha=0.2, lw=0)
     ax.text(at + 1, 1.05, "capacity −80%\nfor agencies", fontsize=7.5, va="bottom")
     ax.set_xlim(at - 36, n)
@@ -351,7 +346,7 @@ def figure_5(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     x = np.arange(len(MODES))
     for i, m in enumerate(MODES):
         mean, half = mean_ci(losses[i])
-        ax.bar(x[i], mean, 0.6, color=COLOURS[m], alpha=0.85)
+        ax.bar(x[i], mean, 0.6, color=MODE_COLOURS[m], alpha=0.85)
         ax.errorbar(x[i], mean, yerr=half, color="black", capsize=3, lw=0.8)
         share = np.nanmean(shares[i][1])
         top = mean + (half if math.isfinite(half) else 0.0)
@@ -457,7 +452,9 @@ def figure_8(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     for ax, (measure, label) in zip(axes, panels, strict=True):
         for i, m in enumerate(MODES):
             v = arm_values(frame, m, measure)
-            ax.scatter(i + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color=COLOURS[m], alpha=0.4)
+            ax.scatter(
+                i + rng.uniform(-0.15, 0.15, len(v)), v, s=6, color=MODE_COLOURS[m], alpha=0.4
+            )
             mean, half = mean_ci(v)
             ax.errorbar(i + 0.3, mean, yerr=half, fmt="o", color="black", capsize=3, ms=4)
         ax.set_xticks(range(len(MODES)), MODES, fontsize=8)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from _shared import (
-    MODE_COLOURS,
     analysis_dir,
     fmt,
     markdown_table,
@@ -29,6 +28,7 @@ from _shared import (
 
 from coopsim.experiments import load_results, load_timeseries
 from coopsim.model import MODES, SHOCK_KINDS
+from coopsim.report.style import MODE_COLOURS
 from coopsim.runs.stats import a12, a12_magnitude, mean_ci
 
 KIND, SEVERITY, MODE = "shocks.0.kind", "shocks.0.severity", "governance.mode"

@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 import typer
 
+from coopsim.model.config import MODES
+
 __all__ = ["app", "main"]
 
-MODES = ("statism", "pluralism", "corporatism", "governance")
 BENCHMARKS = ("nowak-may", "santos-pgg", "hauert-optional")
 # The run indicators `compare` shows on the terminal (the report and comparison.parquet hold all).
 SUMMARY_INDICATORS = (
@@ -36,7 +37,7 @@ app = typer.Typer(
     name="coopsim",
     help=(
         "Agent-based simulation of cross-sector cooperation under four governance modes: "
-        "statism, pluralism, corporatism and governance."
+        f"{', '.join(MODES[:-1])} and {MODES[-1]}."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -196,6 +197,15 @@ def _load_sweep(path: str, overrides: Sequence[Any] = ()) -> Any:
     return sweep
 
 
+def _keep_freed_memory() -> None:
+    """Raise glibc's malloc thresholds for this process, which only runs models: each step then
+    reuses the memory of the last one's arrays (``coopsim.allocator``; results unchanged;
+    ``COOPSIM_TUNE_MALLOC=0`` keeps the C library's defaults)."""
+    from coopsim import allocator
+
+    allocator.tune()
+
+
 def _report(path: Path, scenario: Any, enabled: bool) -> tuple[bool, Path | None]:
     """Figures and report for ``path`` if wanted and available.
 
@@ -279,6 +289,8 @@ def run(
         loaded = _load(scenario, _overrides(set_, seed, steps, mode))
         from coopsim.runs import run_scenario
 
+        _keep_freed_memory()
+
         with _progress(f"{loaded.name} ({loaded.governance.mode})", "steps") as update:
             path = run_scenario(
                 loaded,
@@ -330,6 +342,7 @@ def run_comparison(
         )
     from coopsim.runs import compare_modes
 
+    _keep_freed_memory()
     label = f"{loaded.name}: {len(modes)} modes × {seeds} seeds"
     with _progress(label, "runs") as update:
         path = compare_modes(
@@ -735,7 +748,7 @@ def sweep(
             raise BadInput(f"--resume {resume}: no such directory")
         module = _optional_module("coopsim.experiments", "parameter sweeps")
         if executor is not None:
-            from coopsim.experiments.executors import executor_kind
+            from coopsim.executors import executor_kind
 
             try:
                 executor_kind(executor)
@@ -754,6 +767,7 @@ def sweep(
         }
         if executor is not None:
             options["executor"] = executor
+        _keep_freed_memory()
         try:
             path = module.run_sweep(spec, **options)
         except module.ExecutorUnavailable as exc:

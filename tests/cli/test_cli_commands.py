@@ -516,7 +516,7 @@ def test_sweep_on_an_executor_this_installation_lacks_exits_1(sweep_dir, monkeyp
 def test_an_executor_that_cannot_start_leaves_no_sweep_directory(
     sweep_dir, monkeypatch, runner, executor
 ):
-    from coopsim.experiments.executors import ExecutorUnavailable
+    from coopsim.executors import ExecutorUnavailable
 
     def unavailable(*args):
         raise ExecutorUnavailable("no workers can start here")

@@ -31,25 +31,28 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, reference, result_r
 def _worker_settings():
     import dask
 
-    from coopsim.model import CoopModel, allocator
+    from coopsim import allocator
 
-    CoopModel(rng=1)  # a model sets the allocator up, as a batch would
     return (
         dask.config.get("distributed.worker.profile.enabled"),
         os.environ.get("MALLOC_TRIM_THRESHOLD_"),
-        allocator.tune(),
+        allocator._tuned,  # None: tune() never called in this worker
     )
 
 
 def test_the_local_cluster_runs_its_workers_without_the_profiler_or_the_nannys_malloc_setting():
+    """The workers of a cluster coopsim starts opt in to coopsim's allocator settings instead of
+    the nanny's; this process's Dask configuration and malloc stay as they were."""
     import dask
 
-    from coopsim.experiments.executors import DaskExecutor
-    from coopsim.model import allocator
+    from coopsim import allocator
+    from coopsim.executors import DaskExecutor
 
     before = os.environ.get("MALLOC_TRIM_THRESHOLD_")  # other tests' clusters may have set it
+    tuned_here = allocator._tuned
     executor = DaskExecutor(1)
     try:
+        assert executor.submit(abs, -1).result() == 1  # a task: the worker opts in first
         (profiled, trim, tuned), *_ = executor.client.run(_worker_settings).values()
     finally:
         executor.close()
@@ -60,8 +63,23 @@ def test_the_local_cluster_runs_its_workers_without_the_profiler_or_the_nannys_m
         switched_off = os.environ.get("COOPSIM_TUNE_MALLOC", "1").lower() in allocator._OFF
         chosen = any(name in os.environ for name in allocator._CHOSEN_ELSEWHERE)
         assert tuned is (glibc and not switched_off and not chosen)
+    else:
+        assert tuned is False  # an inherited MALLOC_TRIM_THRESHOLD_ is someone's choice
     assert dask.config.get("distributed.worker.profile.enabled")  # this process's is untouched
     assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == before
+    assert allocator._tuned is tuned_here
+
+
+def test_the_workers_of_an_existing_cluster_are_left_as_they_are(cluster):
+    from coopsim.executors import DaskExecutor
+
+    executor = DaskExecutor(1, cluster.scheduler_address)
+    try:
+        assert executor.submit(abs, -1).result() == 1
+        states = {state for *_, state in executor.client.run(_worker_settings).values()}
+    finally:
+        executor.close()
+    assert states == {None}
 
 
 @pytest.fixture
@@ -112,7 +130,7 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
 def test_a_result_lost_with_its_worker_counts_as_a_lost_batch():
     """A killed worker, or a result that cannot be fetched after one (a future "bound to a
     different event loop"), sends the batch round again; any other error is the run's own."""
-    from coopsim.experiments.executors import DaskExecutor
+    from coopsim.executors import DaskExecutor
 
     assert DaskExecutor.lost(distributed.KilledWorker("task", None, 3))
     assert DaskExecutor.lost(RuntimeError("<Future> is bound to a different event loop"))

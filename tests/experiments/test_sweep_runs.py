@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coopsim.executors import ExecutorUnavailable
 from coopsim.experiments import (
     analyse,
     load_design,
@@ -20,7 +21,6 @@ from coopsim.experiments import (
     surface,
 )
 from coopsim.experiments import worker as worker_module
-from coopsim.experiments.executors import ExecutorUnavailable
 from coopsim.scenario import ScenarioError
 
 
@@ -33,7 +33,7 @@ def test_design_and_sweep_file_are_written_before_any_run(tmp_path, monkeypatch,
         seen["design"] = len(pd.read_parquet(path / "design.parquet"))
         raise KeyboardInterrupt  # stop at once: only the files written before matter
 
-    monkeypatch.setattr("coopsim.experiments.executors.run_batch", spy)
+    monkeypatch.setattr("coopsim.experiments.runner.run_batch", spy)
     with pytest.raises(Exception, match="interrupted"):
         run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
     assert {"sweep.yaml", "design.parquet", "metadata.json"} <= set(seen["files"])
@@ -179,7 +179,7 @@ class _CrashingExecutor:
         self.restarts = 0
         self.batches: list[list[int]] = []
 
-    def submit(self, batch):
+    def submit(self, fn, batch):
         import concurrent.futures as cf
 
         ids = [r.run_id for r in batch.runs]
@@ -188,7 +188,7 @@ class _CrashingExecutor:
         if self.culprits & set(ids) or "all" in self.culprits:
             future.set_exception(_Lost("worker died"))
         else:
-            future.set_result(worker_module.run_batch(batch))
+            future.set_result(fn(batch))
         return future
 
     def wait(self, futures, timeout):

@@ -242,3 +242,22 @@ def test_every_sector_default_is_a_parameter():
     names = {f.name for f in fields(Sector)}
     for sector, profile in SECTOR_DEFAULTS.items():
         assert set(profile) <= names, (sector, set(profile) - names)
+
+
+def test_the_governance_modes_are_listed_once():
+    """MODES is the one list: the type and the mode classes follow it, and the partnership
+    table's mode codes are positions in it."""
+    from typing import get_args
+
+    from coopsim.model import CoopModel
+    from coopsim.model.config import MODES, Mode
+    from coopsim.model.modes import MODE_CLASSES
+
+    assert get_args(Mode) == MODES
+    assert sorted(MODE_CLASSES) == sorted(MODES)
+    for mode in MODES:
+        model = CoopModel(mode=mode, rng=1)
+        model.run_for(6)
+        table = model.partnerships_table
+        assert table.size and set(table.view("mode").tolist()) == {MODES.index(mode)}
+        assert set(model.partnerships()["mode"]) == {mode}

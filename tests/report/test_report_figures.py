@@ -111,6 +111,14 @@ def test_comparison(results, check_png):
         check_png(figure_bytes(fig))
 
 
+def test_every_mode_has_its_own_colour_and_line():
+    from coopsim.model.config import MODES
+
+    assert list(MODE_COLOURS) == list(MODES)
+    assert len(set(MODE_COLOURS.values())) == len(MODES)
+    assert len({str(mode_style(m, MODES)["linestyle"]) for m in MODES}) == len(MODES)
+
+
 def test_mode_colours_are_the_same_in_every_figure(comparison):
     fig = plot_indicators(comparison.timeseries, modes=comparison.modes)
     first = fig.axes[0]

@@ -179,6 +179,20 @@ def test_parallel_comparison_equals_serial(tmp_path, small):
         )
 
 
+@pytest.mark.slow
+def test_a_comparison_on_a_dask_cluster_equals_the_serial_one(tmp_path, small):
+    pytest.importorskip("distributed")
+    modes = ["pluralism", "corporatism"]
+    serial = compare_modes(small, modes, 2, tmp_path / "s", workers=1)
+    dask = compare_modes(small, modes, 2, tmp_path / "d", workers=2, executor="dask")
+    for name in ("timeseries.parquet", "summaries.parquet", "comparison.parquet"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(serial / name), pd.read_parquet(dask / name), check_exact=True
+        )
+    meta = read_json(dask / "metadata.json")
+    assert meta["executor"] == "dask" and meta["scheduler"] == "LocalCluster"
+
+
 def test_ctrl_c_during_a_comparison_keeps_finished_runs(tmp_path, small):
     def progress(done, total):
         if done == 3:

@@ -13,6 +13,7 @@ tables::
     run_sweep(None, resume="sweeps/20260101T120000Z_turnover_ab12cd34")  # only what is missing
 """
 
+from coopsim.executors import ExecutorUnavailable
 from coopsim.experiments.analysis import (
     analyse,
     load_design,
@@ -27,7 +28,6 @@ from coopsim.experiments.analysis import (
     surface,
 )
 from coopsim.experiments.designs import design_table
-from coopsim.experiments.executors import ExecutorUnavailable
 from coopsim.experiments.runner import SweepInterrupted, run_sweep, sweep_digest
 
 __all__ = [

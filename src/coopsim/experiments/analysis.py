@@ -5,6 +5,7 @@
 - ``main_effects``: per parameter value (or quantile bin of a sampled range) and output, the mean
   over all runs with its 95% interval — main-effect plots with bands.
 - ``surface``: mean of one output over two parameters (values or bins) — heatmaps.
+  (``main_effects_of`` and ``surface_of`` do the same for runs already read, e.g. by the report.)
 - ``sobol_indices`` / ``sobol_second_order``: Sobol' first, total (and second) order indices with
   their confidence half-widths, from SALib on the replicate means of a ``sobol`` design.
 - ``morris_indices``: Morris mu, mu*, its confidence half-width and sigma (SALib), from a
@@ -39,11 +40,13 @@ __all__ = [
     "load_spec",
     "load_timeseries",
     "main_effects",
+    "main_effects_of",
     "morris_indices",
     "point_summary",
     "sobol_indices",
     "sobol_second_order",
     "surface",
+    "surface_of",
 ]
 
 LEVEL = 0.95
@@ -165,15 +168,27 @@ def main_effects(
     position of a category). Other parameters vary: this is the marginal (main) effect.
     """
     spec, names, results = _context(sweep_dir, outputs)
-    rows = []
     for parameter in parameters or spec.names:
         if parameter not in spec.names:
             raise ValueError(f"{parameter!r} is not a parameter of this sweep ({spec.names})")
+    return main_effects_of(results, parameters or spec.names, names, bins, level)
+
+
+def main_effects_of(
+    results: pd.DataFrame,
+    parameters: Sequence[str],
+    outputs: Sequence[str],
+    bins: int = BINS,
+    level: float = LEVEL,
+) -> pd.DataFrame:
+    """``main_effects`` of finished runs already read (one row per run: parameters, outputs)."""
+    rows = []
+    for parameter in parameters:
         if not len(results):
             continue
         labels, x = _levels(results[parameter], bins)
         frame = pd.DataFrame({"value": labels, "x": x})
-        for name in names:
+        for name in outputs:
             frame["y"] = results[name].to_numpy()
             for (label, position), group in frame.groupby(["value", "x"], sort=False):
                 n, mean, sd, low, high = mean_ci(group["y"].to_numpy(), level)
@@ -206,6 +221,13 @@ def surface(sweep_dir: str | Path, x: str, y: str, output: str, bins: int = BINS
     for name in (x, y):
         if name not in spec.names:
             raise ValueError(f"{name!r} is not a parameter of this sweep ({spec.names})")
+    return surface_of(results, x, y, output, bins)
+
+
+def surface_of(
+    results: pd.DataFrame, x: str, y: str, output: str, bins: int = BINS
+) -> pd.DataFrame:
+    """``surface`` of finished runs already read (one row per run: parameters, outputs)."""
     if not len(results):
         return pd.DataFrame(columns=["x_value", "y_value", "x", "y", "n", "mean", "sd"])
     x_label, x_pos = _levels(results[x], bins)

@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 
 from coopsim import io
+from coopsim.executors import make_executor
 from coopsim.experiments.designs import UNIT_PREFIX, decode, design_table
-from coopsim.experiments.executors import make_executor
 from coopsim.experiments.store import SweepStore
-from coopsim.experiments.worker import Batch, BatchResult, RunSpec
+from coopsim.experiments.worker import Batch, BatchResult, RunSpec, run_batch
 from coopsim.runs.run import Interrupted, command_line, graceful_interrupt
 from coopsim.scenario import Problem, ScenarioError, scenario_to_dict
 from coopsim.scenario.sweep import Sweep, dump_sweep, load_sweep, sweep_from_dict
@@ -46,6 +46,7 @@ METADATA_EVERY = 10.0  # seconds between metadata.json updates while running
 FLUSH_SECONDS = 5.0  # finished batches are gathered into one part for at most this long
 FLUSH_ROWS = 20_000
 STOP_GRACE = 60.0  # after Ctrl-C, seconds to wait for running batches before leaving them
+WORKER_MODULES = ("coopsim.experiments.worker",)  # what local workers import before a batch
 Progress = Callable[[int, int], None]
 
 
@@ -117,7 +118,7 @@ def run_sweep(
     """
 
     def make(runs: int) -> Any:
-        return make_executor(executor, workers, scheduler, runs)
+        return make_executor(executor, workers, scheduler, runs, WORKER_MODULES)
 
     runner = None
     if resume is not None:
@@ -409,7 +410,7 @@ def _execute(store, sweep, design, *, make, runner=None, progress, command, flus
                 while inflight or (plan.left() and not stop.requested):
                     while not stop.requested and plan.can_submit(len(inflight), runner.slots):
                         ids = plan.take(runner.slots)
-                        inflight[runner.submit(plan.batch(ids))] = ids
+                        inflight[runner.submit(run_batch, plan.batch(ids))] = ids
                     if not inflight:
                         break
                     for future in runner.wait(list(inflight), timeout=0.25):

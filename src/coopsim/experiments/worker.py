@@ -9,20 +9,14 @@ returned in place of indicators, and the batch goes on.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import multiprocessing
-import multiprocessing.connection
 import os
-import signal
-import sys
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Batch", "BatchResult", "RunSpec", "init_worker", "run_batch"]
+__all__ = ["Batch", "BatchResult", "RunSpec", "run_batch"]
 
 MAX_ERROR_CHARS = 2_000
 
@@ -58,32 +52,6 @@ class BatchResult:
     seconds: float = 0.0  # wall time in the worker
     cpu_seconds: float = 0.0  # processor time in the worker
     pid: int = field(default_factory=os.getpid)
-
-
-def init_worker() -> None:
-    """Initialiser of local worker processes: the parent handles Ctrl-C; die with the parent.
-
-    A worker forked by the fork server is not the sweep process's child and holds its own copy
-    of the task queue, so it would outlive a killed sweep process: a daemon thread waits on the
-    parent's sentinel and ends the worker when the sweep process is gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None and parent.sentinel is not None:
-        sentinel = parent.sentinel
-
-        def watch() -> None:
-            multiprocessing.connection.wait([sentinel])
-            os._exit(70)
-
-        threading.Thread(target=watch, name="coopsim-parent-watch", daemon=True).start()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def run_batch(batch: Batch) -> BatchResult:

@@ -21,7 +21,7 @@ MAX_ORGANISATIONS = 200_000
 MAX_STEPS = 1_000_000
 
 Mode = Literal["statism", "pluralism", "corporatism", "governance"]
-MODES: tuple[str, ...] = ("statism", "pluralism", "corporatism", "governance")
+MODES: tuple[str, ...] = get_args(Mode)  # the one list of the governance modes, in this order
 ShockKind = Literal["capacity_loss", "budget_cut", "demand_surge", "trust_shock", "staff_exodus"]
 SHOCK_KINDS: tuple[str, ...] = (
     "capacity_loss",
@@ -200,9 +200,7 @@ class Governance:
     """The governance mode and any reforms during the run."""
 
     __pydantic_config__ = _CONFIG
-    mode: Mode = _param(
-        "governance", "statism | pluralism | corporatism | governance (the state's role)."
-    )
+    mode: Mode = _param("governance", f"{' | '.join(MODES)} (the state's role).")
     switch: tuple[ModeSwitch, ...] = _param((), "Reforms: changes of mode during the run.")
     contract_term: Annotated[int, Interval(ge=1, le=240)] = _param(
         12, "Steps between re-tenders of each pluralist contract.", "steps"

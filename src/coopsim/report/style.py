@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from coopsim import io
 from coopsim.model import outputs
+from coopsim.model.config import MODES
 from coopsim.model.outputs import Level
 
 __all__ = [
@@ -52,18 +53,11 @@ OKABE_ITO = {
     "purple": "#CC79A7",
 }
 
-MODE_COLOURS = {
-    "statism": OKABE_ITO["blue"],
-    "pluralism": OKABE_ITO["orange"],
-    "corporatism": OKABE_ITO["green"],
-    "governance": OKABE_ITO["purple"],
-}
-_MODE_LINES = {
-    "statism": "-",
-    "pluralism": "--",
-    "corporatism": "-.",
-    "governance": (0, (1, 1.2)),
-}
+# The one colour scheme of the governance modes (reports, experiment scripts), in MODES's order.
+MODE_COLOURS = dict(
+    zip(MODES, (OKABE_ITO[c] for c in ("blue", "orange", "green", "purple")), strict=True)
+)
+_MODE_LINES: dict[str, Any] = dict(zip(MODES, ("-", "--", "-.", (0, (1, 1.2))), strict=True))
 _SPARE_COLOURS = [OKABE_ITO[k] for k in ("vermillion", "sky_blue", "black", "yellow")]
 _SPARE_LINES: list[Any] = ["-", "--", "-.", (0, (1, 1.2))]
 

@@ -1,8 +1,9 @@
 """Figures of parameter sweeps: heatmaps over two parameters, main effects, sensitivity bars.
 
 The figure functions take the tables of ``coopsim.experiments.analysis`` (``surface``,
-``main_effects``, ``sobol_indices``, ``morris_indices``); ``sweep_tables`` computes them for a
-sweep directory, and falls back on plain group means when that package cannot read the sweep.
+``main_effects``, ``sobol_indices``, ``morris_indices``); ``sweep_tables`` computes them from the
+runs the report read (sensitivity indices from the sweep directory, with a note when they cannot
+be computed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from matplotlib.patches import Patch
 from coopsim.report.figures import empty_figure, grid_shape, value_range
 from coopsim.report.load import SweepResults
 from coopsim.report.style import OKABE_ITO, indicator_label, new_figure, style
-from coopsim.runs.stats import mean_ci
 
 __all__ = [
     "SweepTables",
@@ -43,10 +43,8 @@ _INTERVAL = re.compile(r"^[\(\[]\s*-?[\d.eE+-]+\s*,\s*-?[\d.eE+-]+\s*[\)\]]$")
 
 @functools.cache
 def _units() -> dict[str, str]:
-    try:
-        from coopsim.model.config import parameter_table
-    except ImportError:  # pragma: no cover - the model is part of the package
-        return {}
+    from coopsim.model.config import parameter_table
+
     return {row["path"]: row.get("unit") or "" for row in parameter_table()}
 
 
@@ -82,7 +80,7 @@ def _tick_labels(frame: pd.DataFrame, label: str, position: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Tables (from coopsim.experiments.analysis, or plain group means)
+# Tables (from coopsim.experiments.analysis)
 
 
 @dataclass
@@ -94,64 +92,6 @@ class SweepTables:
     sobol: pd.DataFrame | None = None
     morris: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _levels(series: pd.Series, bins: int) -> tuple[pd.Series, pd.Series]:
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    if numeric and series.nunique(dropna=True) > bins:
-        cut = pd.qcut(series.astype(float), q=bins, duplicates="drop")
-        centre = series.astype(float).groupby(cut, observed=True).transform("mean")
-        return cut.astype(str), centre
-    if numeric:
-        return series.astype(str), series.astype(float)
-    order = {v: i for i, v in enumerate(pd.unique(series))}
-    return series.astype(str), series.map(order).astype(float)
-
-
-def _own_main_effects(sweep: SweepResults, outputs: Sequence[str], bins: int) -> pd.DataFrame:
-    rows = []
-    for parameter in sweep.parameters:
-        labels, x = _levels(sweep.results[parameter], bins)
-        for output in outputs:
-            frame = pd.DataFrame({"value": labels, "x": x, "y": sweep.results[output]})
-            for (label, position), group in frame.groupby(["value", "x"], sort=False):
-                n, mean, sd, low, high = mean_ci(group["y"].to_numpy(dtype=float))
-                rows.append(
-                    {
-                        "parameter": parameter,
-                        "value": label,
-                        "x": float(position),
-                        "output": output,
-                        "n": n,
-                        "mean": mean,
-                        "sd": sd,
-                        "ci_low": low,
-                        "ci_high": high,
-                    }
-                )
-    columns = ["parameter", "value", "x", "output", "n", "mean", "sd", "ci_low", "ci_high"]
-    out = pd.DataFrame(rows, columns=columns)
-    return out.sort_values(["parameter", "output", "x"], kind="stable").reset_index(drop=True)
-
-
-def _own_surface(sweep: SweepResults, x: str, y: str, output: str, bins: int) -> pd.DataFrame:
-    x_label, x_pos = _levels(sweep.results[x], bins)
-    y_label, y_pos = _levels(sweep.results[y], bins)
-    frame = pd.DataFrame(
-        {
-            "x_value": x_label,
-            "y_value": y_label,
-            "x": x_pos,
-            "y": y_pos,
-            "v": sweep.results[output].to_numpy(dtype=float),
-        }
-    )
-    table = (
-        frame.groupby(["x_value", "y_value", "x", "y"], sort=False)["v"]
-        .agg(n="count", mean="mean", sd="std")
-        .reset_index()
-    )
-    return table.sort_values(["y", "x"], kind="stable").reset_index(drop=True)
 
 
 def rank_parameters(effects: pd.DataFrame, output: str) -> list[str]:
@@ -167,23 +107,10 @@ def sweep_tables(
     sweep: SweepResults, outputs: Sequence[str], heatmap_pair: tuple[str, str] | None = None
 ) -> SweepTables:
     """Main effects, heatmap surfaces and sensitivity indices for ``outputs`` of a sweep."""
-    notes: list[str] = []
-    analysis: Any = None
-    try:
-        from coopsim.experiments import analysis
-    except ImportError as exc:
-        notes.append(f"coopsim.experiments is not available ({exc}); plain group means used.")
-    directory = sweep.path
-    effects = None
-    if analysis is not None:
-        try:
-            effects = analysis.main_effects(directory, outputs=outputs, bins=EFFECT_BINS)
-        except Exception as exc:  # the sweep may not re-validate (an older version wrote it)
-            notes.append(f"main effects by plain group means ({type(exc).__name__}: {exc})")
-            analysis = None
-    if effects is None:
-        effects = _own_main_effects(sweep, outputs, EFFECT_BINS)
-    tables = SweepTables(main_effects=effects, notes=notes)
+    from coopsim.experiments import analysis  # on first use: a run's report needs none of it
+
+    effects = analysis.main_effects_of(sweep.results, sweep.parameters, outputs, EFFECT_BINS)
+    tables = SweepTables(main_effects=effects)
 
     pair = heatmap_pair
     if pair is None and len(sweep.parameters) >= 2 and outputs:
@@ -192,28 +119,19 @@ def sweep_tables(
         pair = (ranked[0], ranked[1])
     if pair is not None:
         for output in outputs:
-            surface = None
-            if analysis is not None:
-                try:
-                    surface = analysis.surface(directory, pair[0], pair[1], output, HEATMAP_BINS)
-                except Exception as exc:
-                    notes.append(f"heatmap by plain group means ({type(exc).__name__}: {exc})")
-            if surface is None:
-                surface = _own_surface(sweep, pair[0], pair[1], output, HEATMAP_BINS)
-            tables.surfaces[(pair[0], pair[1], output)] = surface
+            tables.surfaces[(pair[0], pair[1], output)] = analysis.surface_of(
+                sweep.results, pair[0], pair[1], output, HEATMAP_BINS
+            )
 
     design = sweep.design_kind
     if design in ("sobol", "morris"):
-        if analysis is None:
-            notes.append(f"{design} indices need coopsim.experiments to read this sweep.")
-        else:
-            try:
-                if design == "sobol":
-                    tables.sobol = analysis.sobol_indices(directory, outputs)
-                else:
-                    tables.morris = analysis.morris_indices(directory, outputs)
-            except Exception as exc:
-                notes.append(f"{design} indices not computed: {type(exc).__name__}: {exc}")
+        try:  # from the sweep directory: the design's own points
+            if design == "sobol":
+                tables.sobol = analysis.sobol_indices(sweep.path, outputs)
+            else:
+                tables.morris = analysis.morris_indices(sweep.path, outputs)
+        except Exception as exc:  # the sweep may not re-validate (an older version wrote it)
+            tables.notes.append(f"{design} indices not computed: {type(exc).__name__}: {exc}")
     return tables
 
 

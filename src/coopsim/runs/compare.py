@@ -1,7 +1,8 @@
 """The same scenario under several governance modes and seeds: a comparison directory.
 
 Every mode runs on the same seeds (common random numbers), so differences between modes are
-paired by seed. Runs go to a pool of processes when there are several workers.
+paired by seed. Runs go to an executor (``coopsim.executors``): local processes when there are
+several workers, or a Dask cluster.
 
 ```
 comparisons/<UTC timestamp>_<name>_<short hash>/
@@ -21,9 +22,6 @@ comparisons/<UTC timestamp>_<name>_<short hash>/
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from coopsim import io
+from coopsim.executors import make_executor, run_all
 from coopsim.model.config import MODES
 from coopsim.runs.run import (
     Interrupted,
@@ -47,6 +46,7 @@ from coopsim.scenario import dump_scenario, scenario_from_dict, scenario_to_dict
 __all__ = ["MAX_SEEDS", "compare_modes", "replicate_seeds"]
 
 MAX_SEEDS = 10_000
+WORKER_MODULES = ("coopsim.runs.compare",)  # what local workers import before a run
 Progress = Callable[[int, int], None]
 
 
@@ -84,10 +84,6 @@ def _tag(frame: pd.DataFrame, mode: str, seed: int) -> pd.DataFrame:
     return frame
 
 
-def _quiet_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-
-
 def compare_modes(
     scenario: Any,
     modes: Sequence[str] = MODES,
@@ -95,6 +91,8 @@ def compare_modes(
     out: str | Path = "comparisons",
     *,
     workers: int | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
     command: str | None = None,
     source: str | None = None,
     overrides: Sequence[str] = (),
@@ -104,8 +102,11 @@ def compare_modes(
     """Run ``scenario`` under each of ``modes`` on the same seeds; write a comparison directory.
 
     ``seeds`` is a count (seeds drawn from the scenario's seed) or the seeds themselves.
-    ``workers`` > 1 runs in a process pool (default: one per CPU, at most one per run).
-    Ctrl-C keeps every finished run, writes the tables from them and raises ``Interrupted``.
+    ``workers`` > 1 runs in local processes (default: one per CPU, at most one per run; 1 runs in
+    this process); ``executor="dask"`` on a Dask ``LocalCluster``, ``scheduler`` on an existing
+    Dask cluster (as for sweeps). Results do not depend on where the runs go. A run that raises
+    (or kills its worker) becomes an error row; the others go on. Ctrl-C keeps every finished
+    run, writes the tables from them and raises ``Interrupted``.
     """
     modes = list(dict.fromkeys(modes))
     unknown = [m for m in modes if m not in MODES]
@@ -126,29 +127,35 @@ def compare_modes(
         "runs_completed": 0,
         "common_random_numbers": True,
     }
-    path, meta, clock = start_directory(
-        out,
-        "comparison",
-        scenario,
-        text,
-        digest,
-        fields,
-        command=command,
-        source=source,
-        overrides=overrides,
-        on_directory=on_directory,
-    )
-
-    results: list[dict[str, Any]] = []
-    interrupted = False
-    n_workers = min(workers or os.cpu_count() or 1, len(tasks))
+    # The executor starts first: one that cannot start (Dask not installed, no scheduler at that
+    # address) leaves no comparison directory behind.
+    runner = make_executor(executor, workers, scheduler, len(tasks), WORKER_MODULES)
+    finished = False
     try:
-        for result in _execute(tasks, n_workers):
-            results.append(result)
-            if progress is not None:
-                progress(len(results), len(tasks))
-    except KeyboardInterrupt:
-        interrupted = True
+        path, meta, clock = start_directory(
+            out,
+            "comparison",
+            scenario,
+            text,
+            digest,
+            fields,
+            command=command,
+            source=source,
+            overrides=overrides,
+            on_directory=on_directory,
+        )
+        results: list[dict[str, Any]] = []
+        interrupted = False
+        try:
+            for _, result in run_all(runner, _one_run, tasks, on_lost=_lost_run):
+                results.append(result)
+                if progress is not None:
+                    progress(len(results), len(tasks))
+        except KeyboardInterrupt:
+            interrupted = True
+        finished = not interrupted
+    finally:
+        runner.close(cancel=not finished)
 
     order = {(m, s): i for i, (_, m, s) in enumerate(tasks)}
     results.sort(key=lambda r: order[(r["mode"], r["seed"])])
@@ -159,7 +166,7 @@ def compare_modes(
         runs_completed=len(ok),
         errors=errors,
         status="interrupted" if interrupted else ("failed_runs" if errors else "complete"),
-        workers=n_workers,
+        **runner.describe(),
     )
     finish_directory(path, meta, clock, list_files=True)
     if interrupted:
@@ -167,21 +174,10 @@ def compare_modes(
     return path
 
 
-def _execute(tasks: list[tuple[dict[str, Any], str, int]], workers: int):
-    if workers <= 1:
-        for task in tasks:
-            yield _one_run(task)
-        return
-    context = multiprocessing.get_context("spawn")
-    pool = context.Pool(workers, initializer=_quiet_worker)
-    try:
-        yield from pool.imap_unordered(_one_run, tasks)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+def _lost_run(task: tuple[dict[str, Any], str, int], exc: BaseException) -> dict[str, Any]:
+    """The error row of a run that killed its worker process (twice, the second time alone)."""
+    _, mode, seed = task
+    return {"mode": mode, "seed": seed, "error": f"WorkerLost: the worker process died ({exc})"}
 
 
 def _write_tables(path: Path, ok: list[dict[str, Any]], modes: list[str], partnerships: bool):

@@ -28,8 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from coopsim import io
-from coopsim.model import allocator
+from coopsim import allocator, io
 from coopsim.scenario import dump_scenario
 
 __all__ = [
@@ -149,7 +148,9 @@ def simulate(
                 raise InvariantBroken(f"invariant broken: {exc}", tables()) from None
         if progress is not None and (done % every == 0 or done == total):
             progress(done, total)
-    allocator.release()  # the steps are over: memory they freed goes back to the system
+    # Where the process opted in to keeping freed memory (the CLI, coopsim's worker processes),
+    # it goes back to the system now that the steps are over; elsewhere this does nothing.
+    allocator.release()
     return tables()
 
 

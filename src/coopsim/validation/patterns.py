@@ -7,7 +7,8 @@ quantity against a control quantity with the direction the pattern predicts. Eve
 pattern runs on the same seeds, so a treatment and its control share the population, the shocks
 and the noise streams (common random numbers) and pair up seed by seed.
 
-``run_patterns`` executes the arms in a process pool (arms that are the same run are run once);
+``run_patterns`` executes the arms on an executor (``coopsim.executors``: local processes or Dask;
+arms that are the same run are run once);
 ``evaluate`` turns the measures into one paired effect per contrast (``stats.paired_effect``).
 The experiment script (``experiments/patterns.py``) and the reduced tests
 (``tests/validation/test_patterns.py``) share everything here.
@@ -30,24 +31,23 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from coopsim.executors import make_executor, run_all
 from coopsim.model import CoopModel, ModelConfig
 from coopsim.model import trust as trust_rules
-from coopsim.model.config import Shock
+from coopsim.model.config import MODES, Shock
 from coopsim.model.modes.base import alignment
 from coopsim.model.partnerships import DISSOLVED
 from coopsim.model.sectors import GOAL_DIMENSIONS, GOVERNMENT, SECTOR_DEFAULTS, SECTORS
 from coopsim.validation.stats import PairedEffect, paired_effect
 
-MODES = ("statism", "pluralism", "corporatism", "governance")
 MUTABLE_SECTIONS = ("incentives",)
+WORKER_MODULES = ("coopsim.validation.patterns",)  # what local workers import before a job
 
 Values = Mapping[str, Mapping[str, float]]  # arm -> measure -> value, for one seed
 
@@ -1180,22 +1180,26 @@ def run_patterns(
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
     full: bool = False,
+    *,
+    executor: str | None = None,
+    scheduler: str | None = None,
 ) -> Results:
-    """Every arm of every pattern at every seed, in ``workers`` processes (1: in this one)."""
+    """Every arm of every pattern at every seed, in ``workers`` local processes (1: in this one),
+    or on Dask (``executor="dask"``, or an existing cluster's ``scheduler``, as for sweeps).
+    The results do not depend on where the jobs run."""
     jobs = plan(list(patterns), seeds, steps, full)
-    rows: list[dict[str, Any]] = []
-    if workers <= 1:
-        for i, job in enumerate(jobs):
-            rows += run_job(job)
+    outputs: list[list[dict[str, Any]]] = [[] for _ in jobs]
+    runner = make_executor(executor, workers, scheduler, len(jobs), WORKER_MODULES)
+    finished = False
+    try:
+        for done, (index, result) in enumerate(run_all(runner, run_job, jobs), start=1):
+            outputs[index] = result
             if progress:
-                progress(i + 1, len(jobs))
-    else:
-        # spawn: no fork of a process that may hold threads (a warning under Python 3.12)
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            for i, result in enumerate(pool.map(run_job, jobs, chunksize=2)):
-                rows += result
-                if progress:
-                    progress(i + 1, len(jobs))
+                progress(done, len(jobs))
+        finished = True
+    finally:
+        runner.close(cancel=not finished)
+    rows = [row for result in outputs for row in result]  # in the order of the jobs
     records = [
         {"pattern": r["pattern"], "arm": r["arm"], "seed": r["seed"], **r["measures"]} for r in rows
     ]

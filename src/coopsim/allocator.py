@@ -1,4 +1,4 @@
-"""The C allocator's settings for a step's short-lived arrays (glibc's malloc only).
+"""The C allocator's settings for a step's short-lived arrays (glibc's malloc only), by opt-in.
 
 A step makes many temporary arrays of a few hundred kilobytes (one value per co-member pair).
 By default glibc adapts its thresholds to the blocks it sees, but it still gives the top of the
@@ -9,10 +9,15 @@ about a sixth of a governance step. :func:`tune` sets the trim threshold to ``TR
 and the mmap threshold to ``MMAP_THRESHOLD`` (which also ends glibc's adapting), once per
 process, so freed memory stays for the next array. Results are unaffected.
 
+These settings are the whole process's, so nothing in coopsim's Python API makes them: importing
+coopsim or building and running a model leaves malloc as it was. The command line and the worker
+processes coopsim starts itself (sweeps, comparisons, patterns) call :func:`tune`; a script may
+call it too.
+
 The price: a process keeps freed memory instead of returning it — at least the free top of the
 heap up to ``TRIM_THRESHOLD``, and free blocks below the top, as glibc always does. How much
-depends on the peak a run reached. :func:`release` hands all of it back (``malloc_trim``); the
-model calls it when ``run_for`` finishes.
+depends on the peak a run reached. :func:`release` hands all of it back (``malloc_trim``);
+``coopsim.runs`` calls it when a run ends, which does nothing where :func:`tune` was not applied.
 
 Nothing is changed when the environment already sets glibc's malloc (``MALLOC_TRIM_THRESHOLD_``,
 ``MALLOC_MMAP_THRESHOLD_``, ``GLIBC_TUNABLES``: someone chose, e.g. Dask's nanny), when
@@ -25,7 +30,7 @@ import ctypes
 import os
 import platform
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "release", "tune"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "release", "tune", "tuned"]
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, from glibc's malloc.h
 TRIM_THRESHOLD = 128 << 20  # free memory kept at the top of the heap
@@ -33,7 +38,7 @@ MMAP_THRESHOLD = 32 << 20  # blocks from this size up are mapped on their own
 _CHOSEN_ELSEWHERE = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
 _OFF = ("0", "false", "no", "off")
 
-_tuned: bool | None = None
+_tuned: bool | None = None  # None: tune() was never called in this process
 _libc: ctypes.CDLL | None = None  # glibc, once the settings are made
 
 
@@ -45,10 +50,17 @@ def tune() -> bool:
     return _tuned
 
 
-def release() -> None:
-    """Hand free heap memory back to the operating system (after a run; glibc only)."""
+def tuned() -> bool:
+    """Whether this process runs with the raised thresholds (``tune`` was called and applied)."""
+    return bool(_tuned)
+
+
+def release() -> bool:
+    """Hand free heap memory back to the operating system (after a run), where ``tune`` raised
+    the thresholds; True if glibc released any memory."""
     if _tuned and _libc is not None:
-        _libc.malloc_trim(0)
+        return bool(_libc.malloc_trim(0))
+    return False
 
 
 def _apply() -> bool:
@@ -66,6 +78,7 @@ def _apply() -> bool:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
+    libc.malloc_trim.restype = ctypes.c_int
     # Trim first: if it fails nothing has changed; setting either also ends glibc's adapting.
     if mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) and mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD):
         _libc = libc

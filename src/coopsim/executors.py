@@ -1,0 +1,384 @@
+"""Where work runs: this process, a pool of local processes, or a Dask cluster.
+
+Sweeps (``coopsim.experiments``), comparisons of modes (``coopsim.runs``) and the validation
+patterns (``coopsim.validation``) hand their tasks to these executors. Each offers the same calls
+— ``submit(fn, arg)``, ``wait(futures, timeout)``, ``lost(exc)``, ``restart()``,
+``close(cancel)`` and ``describe()`` — and ``slots`` (how many tasks run at once); ``run_all``
+drives one over a list of tasks. Results do not depend on the executor: every run is seeded on its
+own.
+
+Local processes are forked from a fork server that has imported coopsim once (fast to start,
+fast to replace if one dies); they ignore Ctrl-C (the calling process decides) and die with it.
+The workers of a ``LocalCluster`` ignore Ctrl-C too; those of an existing cluster are its own.
+Dask: ``LocalCluster`` (one single-threaded worker process per slot) or an existing scheduler
+by address; its workers need coopsim installed (``pip install "coopsim[dask]"``).
+
+The worker processes coopsim starts (local processes, a ``LocalCluster``'s workers) only run
+models, so they opt in to the allocator settings (``coopsim.allocator.tune``); the calling
+process and the workers of an existing cluster are left as they are.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import Any
+
+from coopsim import allocator
+
+__all__ = [
+    "DaskExecutor",
+    "ExecutorUnavailable",
+    "InlineExecutor",
+    "ProcessExecutor",
+    "WorkerLost",
+    "executor_kind",
+    "init_worker",
+    "make_executor",
+    "run_all",
+]
+
+# What the fork server imports once, so that every worker starts with it (and with a caller's own
+# modules, named in ``preload``).
+PRELOAD = ("coopsim.model", "coopsim.scenario", "coopsim.runs.run")
+MAX_LOSSES_BEFORE_ANY_SUCCESS = 3
+
+
+@contextlib.contextmanager
+def _children_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started in this block ignore Ctrl-C (an ignored signal stays ignored in a
+    child), so the terminal's SIGINT reaches only the calling process, which stops them itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C during this block takes effect at its end (main thread): a worker process the
+    pool starts in it is then known to the pool, which stops it, not left half-started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(signal.SIGINT, None)
+        elif caught and previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
+
+
+class ExecutorUnavailable(RuntimeError):
+    """The asked-for executor cannot be used here (e.g. Dask is not installed)."""
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died while it held a task (the task did not finish)."""
+
+
+def init_worker() -> None:
+    """Initialiser of local worker processes: the parent handles Ctrl-C; die with the parent;
+    keep freed memory for the next step's arrays (``coopsim.allocator``).
+
+    A worker forked by the fork server is not the calling process's child and holds its own
+    copy of the task queue, so it would outlive a killed caller: a daemon thread waits on the
+    parent's sentinel and ends the worker when the caller is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        sentinel = parent.sentinel
+
+        def watch() -> None:
+            multiprocessing.connection.wait([sentinel])
+            os._exit(70)
+
+        threading.Thread(target=watch, name="coopsim-parent-watch", daemon=True).start()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    allocator.tune()
+
+
+def make_executor(
+    executor: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    tasks: int,
+    preload: Sequence[str] = (),
+) -> Any:
+    """The executor for ``executor`` (processes | dask), ``workers`` and ``scheduler``, for
+    ``tasks`` tasks (no more local processes than tasks; one runs them in this process).
+
+    A ``scheduler`` address means Dask whatever ``executor`` says; ``local`` is an alias of
+    ``processes``. ``preload``: modules the local workers import before their first task.
+    """
+    kind = executor_kind(executor)
+    if scheduler:  # an existing cluster is always Dask
+        kind = "dask"
+    count = workers or os.cpu_count() or 1
+    if kind == "dask":
+        return DaskExecutor(count, scheduler)
+    count = max(1, min(count, tasks))
+    return InlineExecutor() if count == 1 else ProcessExecutor(count, preload)
+
+
+def executor_kind(executor: str | None) -> str:
+    """``processes`` or ``dask`` for an executor's name (None: processes); ValueError if unknown."""
+    kind = (executor or "processes").lower()
+    if kind in ("local", "process", "pool"):
+        kind = "processes"
+    if kind not in ("processes", "dask"):
+        raise ValueError(f"unknown executor {executor!r}: choose 'processes' or 'dask'")
+    return kind
+
+
+class InlineExecutor:
+    """Runs each task in this process when it is submitted (one worker)."""
+
+    name = "inline"
+    slots = 1
+    workers = 1
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_result(fn(arg))
+        return future
+
+    def wait(self, futures: Collection[Any], timeout: float) -> set[Any]:
+        return {f for f in futures if f.done()}
+
+    @staticmethod
+    def lost(exc: BaseException) -> bool:
+        return False
+
+    def restart(self) -> None:
+        pass
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"executor": "processes", "workers": 1, "where": "in the calling process"}
+
+
+class ProcessExecutor:
+    """A pool of local worker processes (``concurrent.futures``, fork server)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int, preload: Sequence[str] = ()):
+        self.workers = self.slots = workers
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
+        self._context = multiprocessing.get_context(method)
+        if method == "forkserver":  # taken when the fork server starts (once per process)
+            self._context.set_forkserver_preload([*PRELOAD, *preload])
+        self._pool = self._start()
+
+    def _start(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            self.workers, mp_context=self._context, initializer=init_worker
+        )
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> cf.Future:
+        with _ctrl_c_held():  # the pool starts its worker processes here, as tasks come
+            return self._pool.submit(fn, arg)
+
+    def wait(self, futures: Collection[Any], timeout: float) -> set[Any]:
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    @staticmethod
+    def lost(exc: BaseException) -> bool:
+        from concurrent.futures.process import BrokenProcessPool
+
+        return isinstance(exc, BrokenProcessPool)
+
+    def restart(self) -> None:
+        """A fresh pool after a worker died (the old one is unusable)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._start()
+
+    def close(self, cancel: bool = False) -> None:
+        if cancel:
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:  # a second Ctrl-C: do not wait for running tasks
+                process.terminate()
+            for process in processes:
+                process.join(timeout=5)
+        else:
+            self._pool.shutdown(wait=True)
+
+    def describe(self) -> dict[str, Any]:
+        return {"executor": "processes", "workers": self.workers}
+
+
+def _in_our_worker(fn: Callable[[Any], Any], arg: Any) -> Any:
+    """``fn(arg)`` on a worker of a cluster coopsim started: the worker opts in to the allocator
+    settings first, as local worker processes do (once per process)."""
+    allocator.tune()
+    return fn(arg)
+
+
+class DaskExecutor:
+    """Tasks as Dask futures: on a new ``LocalCluster`` or on a scheduler by address."""
+
+    name = "dask"
+
+    def __init__(self, workers: int, scheduler: str | None = None):
+        try:
+            import distributed
+        except ImportError:
+            raise ExecutorUnavailable(
+                'Dask is not installed: pip install "coopsim[dask]" (or dask[distributed])'
+            ) from None
+        self._distributed = distributed
+        self.scheduler = scheduler
+        self.cluster = None
+        if scheduler:
+            self.client = distributed.Client(scheduler, timeout="30s")
+            self.client.wait_for_workers(1, timeout=120)
+        else:
+            import dask
+
+            # The cluster is ours, so it goes without two defaults meant for other work: the
+            # workers' statistical profiler (it samples every thread's stack every 10 ms for the
+            # dashboard, competing with a CPU-bound task for the interpreter lock), and the
+            # nanny's MALLOC_TRIM_THRESHOLD_ (the workers opt in to coopsim.allocator's settings
+            # instead; the nanny would also leave it in this process's environ).
+            ours = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+            }
+            with _children_ignore_ctrl_c(), dask.config.set(ours):
+                self.cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+            self.client = distributed.Client(self.cluster)
+        self.workers = len(self.client.nthreads())
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        if self.cluster is None:  # an existing cluster's workers are its own
+            return self.client.submit(fn, arg, pure=False)
+        return self.client.submit(_in_our_worker, fn, arg, pure=False)
+
+    def wait(self, futures: Collection[Any], timeout: float) -> set[Any]:
+        try:
+            done, _ = self._distributed.wait(
+                list(futures), timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        except TimeoutError:
+            return set()
+        self.slots = max(1, sum(self.client.nthreads().values()))
+        return set(done)
+
+    @staticmethod
+    def lost(exc: BaseException) -> bool:
+        """A worker died under the task, or its result could not be fetched after a worker
+        loss (seen with a second client in the scheduler's own process: the future is then
+        "bound to a different event loop"); either way the task runs again."""
+        from distributed import KilledWorker
+
+        if isinstance(exc, KilledWorker):
+            return True
+        return isinstance(exc, RuntimeError) and "different event loop" in str(exc)
+
+    def restart(self) -> None:
+        pass
+
+    def close(self, cancel: bool = False) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"executor": "dask", "workers": self.workers}
+        out["scheduler"] = self.scheduler or "LocalCluster"
+        return out
+
+
+def run_all(
+    executor: Any,
+    fn: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    on_lost: Callable[[Any, BaseException], Any] | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """``fn(task)`` for every task on ``executor``: yields ``(index, result)`` as each finishes.
+
+    At most twice ``executor.slots`` tasks are in flight. Tasks whose worker died run again one
+    at a time, so that a task that kills its worker is found; when it kills its worker alone, its
+    result is ``on_lost(task, exc)`` (or ``WorkerLost`` is raised). Workers that die before any
+    task finished cannot run coopsim at all: ``RuntimeError``. The caller closes the executor.
+    """
+    pending = collections.deque(range(len(tasks)))
+    suspects: collections.deque[int] = collections.deque()
+    inflight: dict[Any, int] = {}
+    alone = False  # a suspect runs with nothing else in flight
+    successes = losses = 0
+    while pending or suspects or inflight:
+        while not alone:
+            if suspects:
+                if inflight:
+                    break
+                index, alone = suspects.popleft(), True
+            elif pending and len(inflight) < 2 * executor.slots:
+                index = pending.popleft()
+            else:
+                break
+            inflight[executor.submit(fn, tasks[index])] = index
+        for future in executor.wait(list(inflight), timeout=0.25):
+            index = inflight.pop(future)
+            was_alone, alone = alone, False
+            try:
+                result = future.result()
+            except Exception as exc:
+                if not executor.lost(exc):
+                    raise
+                losses += 1
+                if not successes and losses >= MAX_LOSSES_BEFORE_ANY_SUCCESS:
+                    raise RuntimeError(
+                        "the worker processes die before finishing any task "
+                        f"({type(exc).__name__}: {exc}); when coopsim is called from a script, "
+                        'call it under `if __name__ == "__main__":` (worker processes import '
+                        "the script)"
+                    ) from exc
+                executor.restart()
+                if not was_alone:
+                    suspects.append(index)
+                    continue
+                if on_lost is None:
+                    raise WorkerLost(f"a worker process died while running task {index}") from exc
+                result = on_lost(tasks[index], exc)
+            successes += 1
+            yield index, result
