@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint format bench reliability run-scripts clean venv browser-deps
+.PHONY: demo test lint format bench reliability run-scripts clean venv browser-deps golden
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -37,6 +37,11 @@ browser-deps:
 
 test: $(TEST_STAMP) browser-deps
 	$(BIN)/python -m pytest  # warnings are errors: see filterwarnings in pyproject.toml
+
+# Regenerate the golden master (tests/golden/data) after a deliberate change of results: say why in
+# the commit and the CHANGELOG, and bump the version.
+golden: $(TEST_STAMP)
+	$(BIN)/python tests/golden/test_golden_master.py --regenerate
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
