@@ -165,7 +165,7 @@ class CoopModel(mesa.Model):
         self.last_value = 0.0  # public value produced in the last step
         self.cumulative_value = 0.0
         self.record = Record()  # one row of outputs per step
-        self.state = StepState(t=0, **{k: np.zeros((n, 0)) for k in _NOISE})
+        self.state = StepState(t=0)  # the last step's (none yet)
         self.last_shock: FiredShock | None = None
 
         shocks.apply_lasting(self)
@@ -437,9 +437,6 @@ class CoopModel(mesa.Model):
         out["shock_depth"] = depth
         out["shock_recovery_steps"] = recovery
         return out
-
-
-_NOISE = ("choice_noise", "observation_noise", "monitor_draw")
 
 
 def _acquaintances(n: int, degree: int, rng: np.random.Generator) -> Neighbours:

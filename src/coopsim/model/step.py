@@ -40,9 +40,9 @@ class StepState:
     t: int
     # Delivery and monitoring noise per (organisation, membership slot): drawn every step, used or
     # not, so that runs in different modes share their random numbers.
-    choice_noise: np.ndarray
-    observation_noise: np.ndarray
-    monitor_draw: np.ndarray
+    choice_noise: np.ndarray = _floats()
+    observation_noise: np.ndarray = _floats()
+    monitor_draw: np.ndarray = _floats()
 
     # formation
     formed: int = 0
