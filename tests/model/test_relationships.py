@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopsim.model import trust
+from coopsim.model import relationships, trust
 from coopsim.model.config import Trust
 from coopsim.model.relationships import Relationships
 
@@ -99,9 +99,15 @@ def test_growth_keeps_earlier_rows():
         min_size=1,
         max_size=8,
     ),
+    recent_min=st.sampled_from([1, 5, 256, 4096]),
 )
-def test_ensure_and_find_agree_with_a_dictionary(batches):
-    _agree_with_a_dictionary(batches)
+def test_ensure_and_find_agree_with_a_dictionary(batches, recent_min):
+    """Whether new keys wait in the recent part of the index or have joined the main one."""
+    saved, relationships._RECENT_MIN = relationships._RECENT_MIN, recent_min
+    try:
+        _agree_with_a_dictionary(batches)
+    finally:
+        relationships._RECENT_MIN = saved
 
 
 def _agree_with_a_dictionary(batches):

@@ -34,6 +34,8 @@ class Relationships:
             setattr(self, name, np.zeros(0, dtype=np.int64))
         self._keys = np.zeros(0, dtype=np.int64)  # sorted
         self._order = np.zeros(0, dtype=np.int64)  # row of each sorted key
+        self._recent_keys = np.zeros(0, dtype=np.int64)  # keys added lately, sorted apart
+        self._recent_order = np.zeros(0, dtype=np.int64)
         self.pair_count = np.zeros(SECTOR_PAIRS, dtype=np.int64)  # rows per `pair` code
 
     def __len__(self) -> int:
@@ -42,7 +44,12 @@ class Relationships:
     def find(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Row of each pair, or -1 where the two have never met."""
         keys = np.asarray(source, dtype=np.int64) * self.n + np.asarray(target, dtype=np.int64)
-        return _lookup(self._keys, self._order, keys.reshape(-1)).reshape(keys.shape)
+        flat = keys.reshape(-1)
+        rows = _lookup(self._keys, self._order, flat)
+        if len(self._recent_keys):
+            unknown = np.flatnonzero(rows < 0)
+            rows[unknown] = _lookup(self._recent_keys, self._recent_order, flat[unknown])
+        return rows.reshape(keys.shape)
 
     def ensure(self, source: np.ndarray, target: np.ndarray, step: int) -> np.ndarray:
         """Rows of the pairs, creating those that do not exist yet with initial trust."""
@@ -54,9 +61,22 @@ class Relationships:
             new_keys, inverse = unique_inverse(source[missing] * self.n + target[missing])
             src, dst = np.divmod(new_keys, self.n)
             new_rows = self._append(src, dst, step)
-            self._keys, self._order = _merged(self._keys, self._order, new_keys, new_rows)
+            self._index(new_keys, new_rows)
             rows[missing] = new_rows[inverse]
         return rows
+
+    def _index(self, new_keys: np.ndarray, new_rows: np.ndarray) -> None:
+        """Add sorted new keys (and their rows) to the index, in two parts: merging into the
+        whole index copies it, so new keys wait in a small recent part that joins the main one
+        once it holds a sixteenth as many (3 % of a governance step at 10,000, late in a run)."""
+        self._recent_keys, self._recent_order = _merged(
+            self._recent_keys, self._recent_order, new_keys, new_rows
+        )
+        if len(self._recent_keys) > max(_RECENT_MIN, len(self._keys) // 16):
+            self._keys, self._order = _merged(
+                self._keys, self._order, self._recent_keys, self._recent_order
+            )
+            self._recent_keys = self._recent_order = np.zeros(0, dtype=np.int64)
 
     def distinct(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distinct rows among ``rows`` (ascending) and, for each entry, its index among
@@ -65,8 +85,8 @@ class Relationships:
         rows = np.asarray(rows, dtype=np.int64)
         flag = np.zeros(self.size, dtype=bool)
         flag[rows] = True
-        distinct = np.flatnonzero(flag)
-        return distinct, np.searchsorted(distinct, rows)
+        number = np.cumsum(flag) - 1  # each flagged row's place among them
+        return np.flatnonzero(flag), number[rows]
 
     def _append(self, src: np.ndarray, dst: np.ndarray, step: int) -> np.ndarray:
         k = len(src)
@@ -122,6 +142,9 @@ class Relationships:
         flag = np.zeros(self.n, dtype=bool)
         flag[organisations] = True
         return np.flatnonzero(flag[self.view("target")])
+
+
+_RECENT_MIN = 256  # recent keys kept apart, at least, before they join the main index
 
 
 def _lookup(keys: np.ndarray, order: np.ndarray, wanted: np.ndarray) -> np.ndarray:
