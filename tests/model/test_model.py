@@ -311,3 +311,29 @@ def test_the_budget_is_never_overspent_when_deliveries_are_vanishingly_small():
         model.step()
         model.check_invariants()
         assert model.ledger.get("budget_left", 0.0) >= -1e-12
+
+
+def test_round_phases_come_after_the_commitment_that_opens_the_round():
+    from coopsim.model import partnerships
+
+    phases = list(CoopModel.phases)
+    opens = phases.index(partnerships.commit)
+    marked = [p for p in phases if getattr(p, "round_only", False)]
+    assert marked and all(phases.index(p) > opens for p in marked)
+
+
+def test_seats_replaced_between_steps_are_recorded_with_the_next_step():
+    """A re-tender made by hand between steps counts in the next step's record (contracts here
+    outlast the run, so the mode itself replaces nobody)."""
+    model = CoopModel(mode="pluralism", rng=2, governance__contract_term=240)
+    model.run_for(30)
+    mem, table = model.members, model.partnerships_table
+    live = mem.live()
+    seat = live[mem.organisation[live] != table.lead[mem.partnership[live]]][:1]
+    taken = set(mem.organisation[live].tolist())
+    newcomer = next(i for i in np.flatnonzero(model.eligible_mask()) if i not in taken)
+    model.replace_members(seat, np.array([newcomer]), model.steps)
+    model.step()
+    replaced = model.timeseries()["members_replaced"]
+    assert replaced.iloc[-1] == 1 and replaced.sum() == 1
+    model.check_invariants()

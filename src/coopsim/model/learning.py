@@ -1,6 +1,6 @@
 """Learning and imitation updates, vectorised over agents (numpy only).
 
-The same functions drive adaptation in the simulation core (MODEL.md, step 12) and the docking
+The same functions drive adaptation in the simulation core (docs/ODD.md §7.13) and the docking
 games, so the docking results validate the code the model actually runs. Reinforcement:
 Bush–Mosteller. Imitation: best neighbour (Nowak & May 1992), payoff-proportional (Santos,
 Santos & Pacheco 2008; the finite-population replicator dynamics) and pairwise Fermi (Szabó &

@@ -163,6 +163,7 @@ class CoopModel(mesa.Model):
         self.enforcement_strength = 1.0
         self.reward_paid_share = 1.0  # share of earned rewards the budget paid last time
         self.last_value = 0.0  # public value produced in the last step
+        self.members_replaced = 0  # seats re-tendered since the last record
         self.cumulative_value = 0.0
         self.record = Record()  # one row of outputs per step
         self.state = StepState(t=0)  # the last step's (none yet)
@@ -292,7 +293,7 @@ class CoopModel(mesa.Model):
         commitment = self.members.commitment[rows]
         self.leave(rows, np.full(len(rows), CAUSE["replaced"]), t)
         self.join(pids, newcomers, commitment, t)
-        self.state.members_replaced += len(rows)
+        self.members_replaced += len(rows)
 
     def leave(self, rows: np.ndarray, cause: np.ndarray, t: int) -> None:
         """Members leave (member-table ``rows``), each for its ``cause``."""
@@ -330,7 +331,7 @@ class CoopModel(mesa.Model):
 
     # ---- outputs ------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:
-        """One row per step: the model-level outputs of MODEL.md."""
+        """One row per step: the step outputs of the registry (``coopsim.model.outputs``)."""
         return self.record.frame()
 
     def partnerships(self) -> pd.DataFrame:

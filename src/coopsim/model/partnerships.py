@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coopsim.model.arrays import ranges, run_ids, unique_inverse
+from coopsim.model.sectors import GOAL_DIMENSIONS
 from coopsim.model.step import in_round
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class _Table:
 class PartnershipTable(_Table):
     columns: ClassVar = {
         "lead": (np.dtype(np.int64), ()),
-        "objective": (np.dtype(float), (4,)),
+        "objective": (np.dtype(float), (len(GOAL_DIMENSIONS),)),
         "formality": (np.dtype(float), ()),
         "formed": (np.dtype(np.int64), ()),
         "ended": (np.dtype(np.int64), ()),

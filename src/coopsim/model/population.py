@@ -1,7 +1,8 @@
 """Organisations as arrays: the shared state that agents present one by one.
 
-Each row is an organisation; columns are the state variables of MODEL.md. Individuals are drawn
-around their sector's profile with a spread set by ``population.heterogeneity``.
+Each organisation is an entry of every array (resources kinds first); the state variables are those
+of docs/ODD.md §2.1. Individuals are drawn around their sector's profile with a spread set by
+``population.heterogeneity``.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class Organisations:
 
 def _resources(res: Resources, count: int, spread: float, rng: np.random.Generator) -> np.ndarray:
     mean = np.array([getattr(res, f.name) for f in fields(Resources)])
-    noise = rng.standard_normal((count, 4))
+    noise = rng.standard_normal((count, len(RESOURCE_KINDS)))
     return mean * np.exp(spread * noise - spread**2 / 2)
 
 
@@ -102,7 +103,9 @@ def _goals(goals: Goals, count: int, spread: float, rng: np.random.Generator) ->
     if spread < _MIN_SPREAD:
         return np.tile(mean, (count, 1))
     concentration = 1.0 / spread**2
-    draws = rng.gamma(np.where(mean > 0, mean * concentration, 1.0), size=(count, 4))
+    draws = rng.gamma(
+        np.where(mean > 0, mean * concentration, 1.0), size=(count, len(GOAL_DIMENSIONS))
+    )
     draws = np.where(mean > 0, draws, 0.0)
     total = draws.sum(axis=1, keepdims=True)
     return np.where(total > 0, draws / np.where(total > 0, total, 1.0), mean)

@@ -133,7 +133,8 @@ def observe(model: CoopModel, state: StepState) -> None:
     row["public_value_cumulative"] = model.cumulative_value
     row["negotiation_costs"] = s.negotiation_costs
     row["transaction_costs"] = s.negotiation_costs + s.monitoring_costs + s.enforcement_costs
-    row["members_replaced"] = s.members_replaced
+    row["members_replaced"] = model.members_replaced
+    model.members_replaced = 0
     total = s.benefit_by_sector.sum()
     for k, name in enumerate(SECTORS):
         row[f"benefit_share_{name}"] = float(s.benefit_by_sector[k] / total) if total > 0 else 0.0

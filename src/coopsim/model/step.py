@@ -3,8 +3,9 @@
 A step is a sequence of phases (``CoopModel.phases``, in the order of docs/ODD.md §3), each a
 function ``phase(model, state)`` beside its mechanism's module. A phase reads the model's arrays and
 what earlier phases left in the state, and writes its own results there; the record phase turns
-them into the step's outputs. The phases of the cooperation round (commitment to learning) run only
-while some partnership is active: ``in_round`` marks them.
+them into the step's outputs. ``partnerships.commit`` opens the cooperation round (it finds the
+active member rows); the phases marked ``in_round`` come after it and are skipped in a step with
+no active partnership. Crowding, between them, runs every step (motivation heals regardless).
 """
 
 from __future__ import annotations
@@ -110,7 +111,6 @@ class StepState:
     partnerships_dissolved: int = 0
     partnerships_completed: int = 0
     dilemma_strength: float = 0.0
-    members_replaced: int = 0  # by the mode's review
     ledger: dict[str, float] = field(default_factory=dict)  # the round's accounts (invariants)
 
     @property
@@ -120,7 +120,8 @@ class StepState:
 
 
 def in_round(phase: Phase) -> Phase:
-    """Mark a phase of the cooperation round: the step skips it when no partnership is active."""
+    """Mark a phase of the cooperation round: the step skips it when no partnership is active.
+    Such a phase belongs after ``partnerships.commit``, which finds the round's member rows."""
     phase.round_only = True  # type: ignore[attr-defined]
     return phase
 

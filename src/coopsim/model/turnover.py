@@ -1,5 +1,5 @@
 """Staff turnover: liaisons leave, and a successor trusts only as far as the tie was
-institutionalised (the handover, MODEL.md "Trust")."""
+institutionalised (the handover, docs/ODD.md §7.2)."""
 
 from __future__ import annotations
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coopsim.model.costs import transaction_costs
 from coopsim.model.modes.base import GovernanceMode, Proposal, Round
 from coopsim.model.modes.corporatism import Corporatism
 from coopsim.model.modes.governance import Governance
 from coopsim.model.modes.pluralism import Pluralism
 from coopsim.model.modes.statism import Statism
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 MODE_CLASSES: dict[str, type[GovernanceMode]] = {
     cls.name: cls for cls in (Statism, Pluralism, Corporatism, Governance)
@@ -25,11 +28,6 @@ def make_mode(name: str) -> GovernanceMode:
         raise ValueError(
             f"unknown governance mode {name!r}; choose from {list(MODE_CLASSES)}"
         ) from None
-
-
-if TYPE_CHECKING:
-    from coopsim.model.model import CoopModel
-    from coopsim.model.step import StepState
 
 
 def reform(model: CoopModel, state: StepState) -> None:
@@ -55,5 +53,4 @@ __all__ = [
     "make_mode",
     "reform",
     "review",
-    "transaction_costs",
 ]
