@@ -386,27 +386,33 @@ class CoopModel(mesa.Model):
         )
 
     def summary(self) -> dict[str, Any]:
-        """Run indicators (JSON-serialisable)."""
+        """Run indicators (JSON-serialisable), in the order of the outputs registry; those
+        derived from a step output (window means, sums) computed as the registry declares."""
         ts = self.timeseries()
-        cfg = self.config
-        table = self.partnerships_table
-        status = table.view("status")
         out: dict[str, Any] = {"steps": int(self.steps), "seed": self.seed, "mode": self.mode.name}
         out["organisations"] = self.orgs.n
         if ts.empty:
             return out
-        window = ts.tail(cfg.metrics.window)
+        window = self.config.metrics.window
+        for name in outputs.names("run"):
+            if outputs.get(name, "run").derived is not None:
+                out[name] = outputs.derive(name, ts, window=window)
         out["sustainability_index"] = sustainability_index(
-            ts["participation_rate"].to_numpy(),
-            ts["cooperation_rate"].to_numpy(),
-            cfg.metrics.window,
+            ts["participation_rate"].to_numpy(), ts["cooperation_rate"].to_numpy(), window
         )
         out["partnership_survival_median"] = median_survival(self._survival())
-        for name in ("cooperation_rate", "participation_rate", "mean_trust", "free_riding_rate"):
-            out[name] = float(window[name].mean())
-        out["public_value_total"] = float(ts["public_value"].sum())
-        out["transaction_costs_total"] = float(ts["transaction_costs"].sum())
-        out["partnerships_formed"] = int(table.size)
+        out.update(self._partnership_counts(ts))
+        out["inclusiveness"] = float(self.orgs.ever_partnered.mean()) if self.orgs.n else 0.0
+        out["benefit_gini"] = gini(self.orgs.benefit_total)
+        out["shock_depth"], out["shock_recovery_steps"] = self._shock_response(ts)
+        return {name: out[name] for name in outputs.names("run")}
+
+    def _partnership_counts(self, ts: pd.DataFrame) -> dict[str, Any]:
+        """Partnerships formed, completed, dissolved (by cause); the dissolution hazard and the
+        members' exit rate."""
+        table = self.partnerships_table
+        status, cause = table.view("status"), table.view("cause")
+        out: dict[str, Any] = {"partnerships_formed": int(table.size)}
         out["partnerships_completed"] = int(np.sum(status == COMPLETED))
         out["partnerships_dissolved"] = int(np.sum(status == DISSOLVED))
         partnership_steps = float(ts["active_partnerships"].sum())
@@ -417,27 +423,20 @@ class CoopModel(mesa.Model):
         out["member_exit_rate"] = exits / max(
             float((ts["participation_rate"] * self.orgs.n).sum()), 1.0
         )
-        out["inclusiveness"] = float(self.orgs.ever_partnered.mean()) if self.orgs.n else 0.0
-        out["benefit_gini"] = gini(self.orgs.benefit_total)
-        out["dilemma_strength"] = float(ts["dilemma_strength"].mean())
-        for code, cause in enumerate(CAUSES):
-            if cause and cause != "completed":
-                out[f"dissolved_{cause}"] = int(
-                    np.sum((status == DISSOLVED) & (table.view("cause") == code))
-                )
-        depth = recovery = None
-        if self.shocks.fired:
-            first = self.shocks.fired[0]
-            index = int(np.searchsorted(ts["step"].to_numpy(), first.step))
-            depth, recovery = shock_response(
-                ts["public_value"].to_numpy(),
-                index,
-                cfg.metrics.baseline_window,
-                cfg.metrics.recovery_level,
-            )
-        out["shock_depth"] = depth
-        out["shock_recovery_steps"] = recovery
+        for code, name in enumerate(CAUSES):
+            if name and name != "completed":
+                out[f"dissolved_{name}"] = int(np.sum((status == DISSOLVED) & (cause == code)))
         return out
+
+    def _shock_response(self, ts: pd.DataFrame) -> tuple[float | None, int | None]:
+        """Depth of the first shock's dip in public value, and the steps to recover from it."""
+        if not self.shocks.fired:
+            return None, None
+        metrics = self.config.metrics
+        index = int(np.searchsorted(ts["step"].to_numpy(), self.shocks.fired[0].step))
+        return shock_response(
+            ts["public_value"].to_numpy(), index, metrics.baseline_window, metrics.recovery_level
+        )
 
 
 def _acquaintances(n: int, degree: int, rng: np.random.Generator) -> Neighbours:
