@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: demo test lint format bench reliability run-scripts clean venv browser-deps golden
+.PHONY: demo test test-random test-lowest lint format bench reliability run-scripts clean venv browser-deps golden
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -37,6 +37,18 @@ browser-deps:
 
 test: $(TEST_STAMP) browser-deps
 	$(BIN)/python -m pytest  # warnings are errors: see filterwarnings in pyproject.toml
+
+# The suite in a random order (pytest-randomly; SEED=N repeats an order).
+test-random: $(TEST_STAMP) browser-deps
+	$(BIN)/python -m pytest -p randomly $(if $(SEED),--randomly-seed=$(SEED),)
+
+# The suite against the lowest versions pyproject.toml allows, in a venv of its own (uv resolves).
+test-lowest: $(BIN)/python browser-deps
+	rm -rf .venv-lowest && $(BIN)/python -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet uv
+	.venv-lowest/bin/python -m uv pip install --quiet --python .venv-lowest/bin/python \
+		--resolution lowest-direct -e ".[test]"
+	.venv-lowest/bin/python -m pytest
 
 # Regenerate the golden master (tests/golden/data) after a deliberate change of results: say why in
 # the commit and the CHANGELOG, and bump the version.
@@ -68,4 +80,4 @@ run-scripts:
 		$(BIN)/python $$f $$args || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-lowest build dist src/*.egg-info .pytest_cache .ruff_cache
