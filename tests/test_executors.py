@@ -8,6 +8,7 @@ import functools
 import operator
 import os
 import platform
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -32,6 +33,36 @@ def _results(executor, tasks, **options):
         executor.close(cancel=True)
 
 
+def _lost(task, exc):
+    return "lost"
+
+
+class _CountingRestarts(ProcessExecutor):
+    """Local processes that count their restarts (a fresh pool after each worker death)."""
+
+    restarts = 0
+
+    def restart(self):
+        self.restarts += 1
+        super().restart()
+
+
+class _FoundBroken(InlineExecutor):
+    """Runs tasks in this process, but its first submit finds it broken, as a pool whose idle
+    worker died would be (no task of its own fails then)."""
+
+    restarts = 0
+    lost = staticmethod(ProcessExecutor.lost)
+
+    def submit(self, fn, arg):
+        if not self.restarts:
+            raise BrokenProcessPool("an idle worker died")
+        return super().submit(fn, arg)
+
+    def restart(self):
+        self.restarts += 1
+
+
 def test_results_do_not_depend_on_the_executor():
     expected = {i: i * i for i in range(len(SQUARES))}
     assert _results(InlineExecutor(), SQUARES) == expected
@@ -48,9 +79,38 @@ def test_a_task_that_kills_its_worker_is_found_and_the_others_finish():
         _results(ProcessExecutor(2), tasks)
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_killer_in_the_first_wave_is_the_only_task_lost(workers):
+    # Its worker's death fails every task in flight: the pool restarts once for that, and each of
+    # them runs again alone, where only the killer kills its worker (a second restart).
+    executor = _CountingRestarts(workers)
+    got = _results(executor, [KILLER, *SQUARES[:5]], on_lost=_lost)
+    assert got == {0: "lost", **{i + 1: i * i for i in range(5)}}
+    assert executor.restarts == 2
+    with pytest.raises(WorkerLost, match="task 0"):
+        _results(ProcessExecutor(workers), [KILLER, *SQUARES[:5]])
+
+
+def test_two_killers_in_the_first_wave_are_both_lost_and_the_others_finish():
+    executor = _CountingRestarts(2)
+    tasks = [KILLER, SQUARES[1], KILLER, *SQUARES[3:6]]
+    got = _results(executor, tasks, on_lost=_lost)
+    assert got == {0: "lost", 1: 1, 2: "lost", **{i: i * i for i in range(3, 6)}}
+    assert executor.restarts == 3  # one for the wave they broke together, one for each alone
+
+
 def test_workers_that_never_finish_anything_stop_the_work():
     with pytest.raises(RuntimeError, match='if __name__ == "__main__"'):
         _results(ProcessExecutor(2), [KILLER] * 4)
+    for tasks in ([KILLER] * 4, [KILLER] * 2):  # every task kills its worker, even alone
+        with pytest.raises(RuntimeError, match="before finishing any task"):
+            _results(ProcessExecutor(2), tasks, on_lost=_lost)
+
+
+def test_an_executor_found_broken_at_submit_restarts_and_loses_nothing():
+    executor = _FoundBroken()
+    assert _results(executor, SQUARES) == {i: i * i for i in range(len(SQUARES))}
+    assert executor.restarts == 1
 
 
 def test_a_task_that_raises_raises_in_the_caller():

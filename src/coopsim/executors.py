@@ -20,6 +20,7 @@ process and the workers of an existing cluster are left as they are.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import concurrent.futures as cf
 import contextlib
@@ -336,49 +337,87 @@ def run_all(
 ) -> Iterator[tuple[int, Any]]:
     """``fn(task)`` for every task on ``executor``: yields ``(index, result)`` as each finishes.
 
-    At most twice ``executor.slots`` tasks are in flight. Tasks whose worker died run again one
-    at a time, so that a task that kills its worker is found; when it kills its worker alone, its
-    result is ``on_lost(task, exc)`` (or ``WorkerLost`` is raised). Workers that die before any
-    task finished cannot run coopsim at all: ``RuntimeError``. The caller closes the executor.
+    At most twice ``executor.slots`` tasks are in flight. When a worker dies, the executor is
+    restarted once, and the tasks that were in flight and did not finish (a local pool fails them
+    all) run again one at a time, in task order, with nothing else in flight, before any new task
+    starts: none is held to have killed its worker for having been in flight then. A task that
+    kills its worker when it runs alone does: its result is ``on_lost(task, exc)`` (or
+    ``WorkerLost`` is raised). Workers that die under every task, each run alone, cannot run
+    coopsim at all: ``RuntimeError`` once ``MAX_LOSSES_BEFORE_ANY_SUCCESS`` tasks killed their
+    worker alone before any task finished (or every task did). The caller closes the executor.
     """
     pending = collections.deque(range(len(tasks)))
-    suspects: collections.deque[int] = collections.deque()
-    inflight: dict[Any, int] = {}
-    alone = False  # a suspect runs with nothing else in flight
-    successes = losses = 0
+    suspects: list[int] = []  # in flight when a worker died, to run again alone (in task order)
+    inflight: dict[Any, tuple[int, int, bool]] = {}  # future: index, generation, ran alone
+    generation = 0  # the executor's restarts: a breakage fails the futures of one generation
+    unjudged: list[tuple[int, BaseException]] = []  # killed alone before any task finished
+    finished_any = False
+
+    def submit(index: int, alone: bool) -> bool:
+        """``tasks[index]`` in flight; False if the executor was found broken before its
+        failed futures were seen (they will be, and restart it)."""
+        nonlocal generation
+        try:
+            future = executor.submit(fn, tasks[index])
+        except Exception as exc:
+            if not executor.lost(exc):
+                raise
+            if any(g == generation for _, g, _ in inflight.values()):
+                return False
+            executor.restart()  # broken with nothing of ours in flight (an idle worker died)
+            generation += 1
+            future = executor.submit(fn, tasks[index])
+        inflight[future] = (index, generation, alone)
+        return True
+
+    def lost(index: int, exc: BaseException) -> Any:
+        if on_lost is None:
+            raise WorkerLost(f"a worker process died while running task {index}") from exc
+        return on_lost(tasks[index], exc)
+
     while pending or suspects or inflight:
-        while not alone:
-            if suspects:
-                if inflight:
-                    break
-                index, alone = suspects.popleft(), True
-            elif pending and len(inflight) < 2 * executor.slots:
-                index = pending.popleft()
-            else:
+        if suspects and not inflight:  # (with nothing in flight, submit restarts if it must)
+            submit(suspects.pop(0), alone=True)
+        while not suspects and pending and len(inflight) < 2 * executor.slots:
+            index = pending.popleft()
+            if not submit(index, alone=False):
+                pending.appendleft(index)
                 break
-            inflight[executor.submit(fn, tasks[index])] = index
         for future in executor.wait(list(inflight), timeout=0.25):
-            index = inflight.pop(future)
-            was_alone, alone = alone, False
+            index, submitted, alone = inflight.pop(future)
             try:
                 result = future.result()
             except Exception as exc:
-                if not executor.lost(exc):
+                casualty = submitted < generation and isinstance(exc, cf.CancelledError)
+                if not (executor.lost(exc) or casualty):
                     raise
-                losses += 1
-                if not successes and losses >= MAX_LOSSES_BEFORE_ANY_SUCCESS:
-                    raise RuntimeError(
-                        "the worker processes die before finishing any task "
-                        f"({type(exc).__name__}: {exc}); when coopsim is called from a script, "
-                        'call it under `if __name__ == "__main__":` (worker processes import '
-                        "the script)"
-                    ) from exc
-                executor.restart()
-                if not was_alone:
-                    suspects.append(index)
+                if submitted == generation:  # a new breakage: once, whatever it failed
+                    executor.restart()
+                    generation += 1
+                if not alone:
+                    bisect.insort(suspects, index)
                     continue
-                if on_lost is None:
-                    raise WorkerLost(f"a worker process died while running task {index}") from exc
-                result = on_lost(tasks[index], exc)
-            successes += 1
+                if not finished_any:  # nothing runs yet: the workers may be what is broken
+                    unjudged.append((index, exc))
+                    if len(unjudged) >= MAX_LOSSES_BEFORE_ANY_SUCCESS:
+                        raise _never_finish(exc) from exc
+                    continue
+                result = lost(index, exc)
+            else:
+                if not finished_any:
+                    finished_any = True
+                    for earlier, cause in unjudged:
+                        yield earlier, lost(earlier, cause)
+                    unjudged.clear()
             yield index, result
+    if unjudged:  # every task killed its worker, alone
+        exc = unjudged[-1][1]
+        raise _never_finish(exc) from exc
+
+
+def _never_finish(exc: BaseException) -> RuntimeError:
+    return RuntimeError(
+        "the worker processes die before finishing any task, even one at a time "
+        f"({type(exc).__name__}: {exc}); when coopsim is called from a script, call it under "
+        '`if __name__ == "__main__":` (worker processes import the script)'
+    )
