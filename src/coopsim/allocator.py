@@ -79,8 +79,11 @@ def _apply() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     libc.malloc_trim.restype = ctypes.c_int
-    # Trim first: if it fails nothing has changed; setting either also ends glibc's adapting.
-    if mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) and mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD):
-        _libc = libc
-        return True
-    return False
+    # Trim first: if it fails nothing has changed. Once it succeeds the process's settings have
+    # changed (setting either also ends glibc's adapting), so that is what ``tuned()`` reports;
+    # the mmap threshold is within glibc's range (at most 32 MiB on 64-bit) and is accepted.
+    if not mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD):
+        return False
+    _libc = libc
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    return True
