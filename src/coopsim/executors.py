@@ -137,6 +137,12 @@ def make_executor(
     ``processes``. ``preload``: modules the local workers import before their first task.
     """
     kind = executor_kind(executor)
+    if _importing_the_parents_script():
+        raise RuntimeError(
+            "coopsim was asked to start worker processes while a worker process was importing "
+            "the script that started it: call coopsim from a script under "
+            '`if __name__ == "__main__":` (worker processes import the script)'
+        )
     if scheduler:  # an existing cluster is always Dask
         kind = "dask"
     count = workers or os.cpu_count() or 1
@@ -144,6 +150,13 @@ def make_executor(
         return DaskExecutor(count, scheduler)
     count = max(1, min(count, tasks))
     return InlineExecutor() if count == 1 else ProcessExecutor(count, preload)
+
+
+def _importing_the_parents_script() -> bool:
+    """Whether this is a new worker process (spawn or fork server) still importing its parent's
+    script: a script without the ``__main__`` guard would start pools without end. The flag is
+    the one multiprocessing itself checks before it refuses to start a process then."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 def executor_kind(executor: str | None) -> str:

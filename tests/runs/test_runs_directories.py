@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -211,3 +213,25 @@ def test_ctrl_c_during_a_comparison_keeps_finished_runs(tmp_path, small):
 def test_unknown_modes_are_refused(tmp_path, small):
     with pytest.raises(ValueError, match="unknown mode"):
         compare_modes(small, ["anarchy"], 2, tmp_path)
+
+
+_UNGUARDED = """
+from coopsim.runs import compare_modes
+from coopsim.scenario import parse_scenario
+scenario = parse_scenario({small!r})
+compare_modes(scenario, modes=["statism", "governance"], seeds=2, workers=2, out="comparisons")
+"""
+
+
+def test_a_script_without_the_main_guard_stops_with_the_remedy(tmp_path):
+    """Worker processes import the script; without `if __name__ == "__main__":` each would start
+    a pool of its own. coopsim refuses that in the workers, and the script stops, once, saying
+    what to do; its one comparison directory says it failed."""
+    (tmp_path / "script.py").write_text(_UNGUARDED.format(small=SMALL))
+    done = subprocess.run(
+        [sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
+    (directory,) = (tmp_path / "comparisons").iterdir()
+    assert json.loads((directory / "metadata.json").read_text())["status"] == "failed"

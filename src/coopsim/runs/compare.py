@@ -153,6 +153,10 @@ def compare_modes(
                     progress(len(results), len(tasks))
         except KeyboardInterrupt:
             interrupted = True
+        except Exception as exc:  # the runs could not go on: the directory says so
+            meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            finish_directory(path, meta, clock)
+            raise
         finished = not interrupted
     finally:
         runner.close(cancel=not finished)
