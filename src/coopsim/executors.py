@@ -137,11 +137,10 @@ def make_executor(
     ``processes``. ``preload``: modules the local workers import before their first task.
     """
     kind = executor_kind(executor)
-    if _importing_the_parents_script():
-        raise RuntimeError(
-            "coopsim was asked to start worker processes while a worker process was importing "
-            "the script that started it: call coopsim from a script under "
-            '`if __name__ == "__main__":` (worker processes import the script)'
+    if _importing_the_parents_script():  # this worker can only stop: one line, no traceback
+        raise SystemExit(
+            "coopsim: a worker process, importing the script that started it, was asked to start "
+            'worker processes: call coopsim from a script under `if __name__ == "__main__":`'
         )
     if scheduler:  # an existing cluster is always Dask
         kind = "dask"
