@@ -303,3 +303,18 @@ def test_sweep_sizes_beyond_the_documented_limits_are_refused_in_place(folder):
     values = GOOD.replace("num: 3", "num: 10001")
     (problem,) = _problems(values, folder)
     assert "s.yaml:7" in problem and ".num: must be at most 10,000" in problem
+
+
+def test_two_parameters_that_set_the_same_field_are_refused(folder):
+    """`turnover.rate` and `turnover` both set the rate: the results would claim values no run
+    used (issue 19, 2). Refused at the second one's place."""
+    text = (
+        "base: base.yaml\nsweep:\n  design: grid\n  parameters:\n"
+        "    turnover.rate: [0.1, 0.2]\n"
+        "    turnover: [{rate: 0.3, handover: 0.5}]\n"
+    )
+    (problem,) = _problems(text, folder)
+    assert problem.endswith(
+        ":6:5: sweep.parameters.turnover: sets the same field as turnover.rate: "
+        "vary one of them, or the whole part once"
+    )

@@ -189,3 +189,21 @@ def test_a_parameter_object_can_be_set_and_then_changed_by_path():
     assert dataclasses.asdict(config.population.government.goals) == dataclasses.asdict(
         business.goals
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        ({"shocks": [{"at": 3, "kind": "capacity_los"}]}, "shocks.0.kind"),
+        ({"learning__rule": "bush-mosteller"}, "learning.rule"),
+        ({"turnover__rate": [0.1]}, "turnover.rate"),
+        ({"turnover__rate": 0.1 + 0j}, "turnover.rate"),
+        ({"governance__switch": [{"at": 5, "mode": "anarchy"}]}, "governance.switch.0.mode"),
+    ],
+)
+def test_what_0_2_1_accepted_silently_is_refused_at_construction(overrides, path):
+    """Issue 19, finding 8: each of these ran at 0.2.1 (as no learning, a shock that never
+    fires, a rate of 0.1, or a reform failing only when its step came)."""
+    with pytest.raises(ParameterError) as info:
+        CoopModel(**overrides)
+    assert str(info.value).startswith(f"{path}: ")

@@ -267,3 +267,16 @@ def test_capacity_floors_decide_who_leaves_and_who_may_join(exit_floor, left, en
     model.run_for(3)
     assert bool((model.partnerships()["cause"] == "shock").any()) is left
     assert bool(model.timeseries()["partnerships_formed"].iloc[-3:].sum() > 0) is formed
+
+
+@pytest.mark.parametrize(
+    ("target", "hit"),
+    [(["all"], 67), (["government"], 12), (["government", "business-2"], 13), ("business-2", 1)],
+)
+def test_a_list_of_targets_takes_all_sectors_and_organisations_it_names(target, hit):
+    """What validates runs: a list may name `all`, sectors and organisations (issue 19, 7)."""
+    model = CoopModel(
+        rng=1, shocks=[{"at": 2, "kind": "capacity_loss", "target": target, "severity": 0.5}]
+    )
+    model.run_for(3)
+    assert int(np.count_nonzero(model.orgs.capacity < 1)) == hit

@@ -40,17 +40,22 @@ class FiredShock:
 
 
 def resolve_target(target: str | tuple[str, ...], names: list[str], sector: np.ndarray):
-    """Organisation indices a shock's target names; ValueError for unknown names."""
-    if target == "all":
-        return np.arange(len(names))
-    if isinstance(target, str) and target in SECTORS:
-        return np.flatnonzero(sector == SECTORS.index(target))
+    """Organisation indices a shock's target names: ``all``, a sector, an organisation, or a
+    list of these (each item's organisations in turn); ValueError for unknown names."""
     wanted = (target,) if isinstance(target, str) else tuple(target)
     index = {name: i for i, name in enumerate(names)}
-    unknown = [w for w in wanted if w not in index]
+    unknown = [w for w in wanted if w not in index and w != "all" and w not in SECTORS]
     if unknown:
         raise ValueError(f"shock target names unknown organisations: {', '.join(unknown)}")
-    return np.array([index[w] for w in wanted], dtype=np.int64)
+    parts = [
+        np.arange(len(names))
+        if w == "all"
+        else np.flatnonzero(sector == SECTORS.index(w))
+        if w in SECTORS
+        else np.array([index[w]])
+        for w in wanted
+    ]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
 class ShockSchedule:

@@ -592,11 +592,23 @@ def _parameters(raw: dict[str, Any], scenario: Any, problems: _Problems) -> list
         return []
     base = scenario_to_dict(scenario)
     out = []
+    taken: dict[tuple, str] = {}  # the path of each parameter so far
     for name, spec in raw.items():
         at = (*where, name)
         path = _parameter_path(name, base, at, problems)
         if path is None:
             continue
+        overlap = next(
+            (o for p, o in taken.items() if path[: len(p)] == p or p[: len(path)] == path), None
+        )
+        if overlap is not None:
+            problems.add(
+                at,
+                f"sets the same field as {overlap}: vary one of them, or the whole part once",
+                key=True,
+            )
+            continue
+        taken[tuple(path)] = name
         hint = field_hint(path)
         integer = _number_kind(hint) == "int"
         if isinstance(spec, list):
