@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -304,3 +305,22 @@ def test_a_sector_pair_column_is_empty_in_runs_without_that_sector(tmp_path, tin
     pair = series["trust_business_community"].groupby(level=0).apply(lambda s: s.notna().all())
     assert pair.to_dict() == (design > 0).to_dict()
     assert series["mean_trust"].notna().all()
+
+
+def test_resume_refuses_an_edited_sweep_file_and_set_values(tmp_path, tiny_sweep):
+    """Issue 19, finding 1: an edited sweep.yaml in the directory would mix runs of two sweeps;
+    `--set` with `--resume` would be ignored. Both are refused before any run."""
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    with pytest.raises(ScenarioError, match="cannot change the sweep"):
+        run_sweep(None, resume=path, overrides=["steps=5"], progress=False)
+    sweep_file = path / "sweep.yaml"
+    original = sweep_file.read_text()
+    edited = re.sub(r"(?m)^  steps: \d+", "  steps: 5", original)
+    assert edited != original
+    sweep_file.write_text(edited)
+    before = len(load_results(path))
+    with pytest.raises(ScenarioError, match="was changed since the sweep started"):
+        run_sweep(None, resume=path, workers=1, progress=False)
+    assert len(load_results(path)) == before
+    sweep_file.write_text(original)  # restored: resuming is allowed again (nothing left to run)
+    run_sweep(None, resume=path, workers=1, progress=False)

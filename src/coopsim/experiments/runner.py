@@ -199,7 +199,29 @@ def _reopen(path: Path, spec: Any, overrides: Sequence[Any]):
         raise ScenarioError(
             [Problem(str(path), "not a sweep directory (no sweep.yaml): nothing to resume")]
         )
+    if overrides and spec is None:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--set",
+                    f"cannot change the sweep in {path} while resuming it: start a new sweep "
+                    "with the changed values",
+                )
+            ]
+        )
     stored = load_sweep(store.sweep_file)
+    recorded = store.read_metadata().get("digest")
+    if recorded is not None and sweep_digest(stored) != recorded:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(store.sweep_file),
+                    "was changed since the sweep started (it no longer matches the digest in "
+                    "metadata.json): resuming would mix runs of two sweeps; restore it or start "
+                    "a new sweep",
+                )
+            ]
+        )
     if spec is not None:
         given = _as_sweep(spec, overrides)
         if sweep_digest(given) != sweep_digest(stored):
