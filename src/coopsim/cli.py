@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -793,8 +794,16 @@ def _root(
     """coopsim: cross-sector cooperation under four governance modes."""
 
 
+def _sigterm_as_ctrl_c() -> None:
+    """SIGTERM (what `timeout`, systemd, Slurm and `docker stop` send) ends a command as Ctrl-C
+    does: finished work kept, the status `interrupted`, the resume command printed."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: os.kill(os.getpid(), signal.SIGINT))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: exit codes 0 (ok), 2 (bad usage or input), 1 (anything else)."""
+    _sigterm_as_ctrl_c()
     try:
         app(args=list(argv) if argv is not None else None, prog_name="coopsim")
     except SystemExit:

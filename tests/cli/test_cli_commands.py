@@ -380,9 +380,9 @@ def test_unexpected_errors_exit_1_without_traceback(tmp_path, monkeypatch, runne
 # Ctrl-C
 
 
-def interrupt(tmp_path: Path, args: list[str], folder: str, after: float):
-    """Start ``coopsim *args``, wait for its output directory, send Ctrl-C ``after`` seconds
-    later; (exit code, stdout, stderr, path of its metadata.json)."""
+def interrupt(tmp_path: Path, args: list[str], folder: str, after: float, sig: int = signal.SIGINT):
+    """Start ``coopsim *args``, wait for its output directory, send Ctrl-C (or ``sig``)
+    ``after`` seconds later; (exit code, stdout, stderr, path of its metadata.json)."""
     env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
     process = subprocess.Popen(
         [str(COOPSIM), *args],
@@ -400,7 +400,7 @@ def interrupt(tmp_path: Path, args: list[str], folder: str, after: float):
         time.sleep(0.1)
     assert metadata is not None, "the output directory appears at the start"
     time.sleep(after)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     stdout, stderr = process.communicate(timeout=60)
     assert "Traceback" not in stderr
     return process.returncode, stdout, stderr, metadata
@@ -574,9 +574,13 @@ def test_schema_of_sweep_files(runner):
     assert schema["required"] == ["sweep"] and "parameters" in json.dumps(schema)
 
 
-def test_ctrl_c_on_a_real_run_keeps_the_steps_done_and_says_so(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_on_a_real_run_keeps_the_steps_done_and_says_so(tmp_path, sig):
+    """SIGTERM (`timeout`, systemd, Slurm, `docker stop`) ends a run as Ctrl-C does."""
     (tmp_path / "s.yaml").write_text(SMALL.replace("steps: 12", "steps: 200000"))
-    code, stdout, stderr, metadata = interrupt(tmp_path, ["run", "s.yaml"], "runs", after=1.5)
+    code, stdout, stderr, metadata = interrupt(
+        tmp_path, ["run", "s.yaml"], "runs", after=1.5, sig=sig
+    )
     assert code == 1
     assert "interrupted after" in stderr and "steps" in stderr
     meta = json.loads(metadata.read_text())
