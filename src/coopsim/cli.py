@@ -773,6 +773,9 @@ def sweep(
             path = module.run_sweep(spec, **options)
         except module.ExecutorUnavailable as exc:
             raise Unavailable(str(exc)) from None
+        except module.DirectoryBusy as exc:  # another process is writing there
+            _err(f"coopsim: {exc}")
+            raise typer.Exit(1) from None
         typer.echo(str(path))
 
 

@@ -324,3 +324,19 @@ def test_resume_refuses_an_edited_sweep_file_and_set_values(tmp_path, tiny_sweep
     assert len(load_results(path)) == before
     sweep_file.write_text(original)  # restored: resuming is allowed again (nothing left to run)
     run_sweep(None, resume=path, workers=1, progress=False)
+
+
+def test_a_second_writer_of_a_sweep_directory_is_refused(tmp_path, tiny_sweep):
+    """Issue 19, finding 3: two resumes of one directory at once could overwrite each other's
+    parts. While one process writes there, another is refused before it touches anything."""
+    from coopsim.experiments import DirectoryBusy
+    from coopsim.experiments.store import SweepStore
+
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    stray = path / "results" / ".part-000-000099.parquet.123.abcd.tmp"  # another writer's
+    stray.write_bytes(b"half")
+    with SweepStore(path).writing(), pytest.raises(DirectoryBusy, match="another coopsim"):
+        run_sweep(None, resume=path, workers=1, progress=False)
+    assert stray.exists()  # the other writer's half-written part was left alone
+    run_sweep(None, resume=path, workers=1, progress=False)  # once it is done: allowed
+    assert not stray.exists()

@@ -29,8 +29,10 @@ from coopsim.experiments.analysis import (
 )
 from coopsim.experiments.designs import design_table
 from coopsim.experiments.runner import SweepInterrupted, run_sweep, sweep_digest
+from coopsim.experiments.store import DirectoryBusy
 
 __all__ = [
+    "DirectoryBusy",
     "ExecutorUnavailable",
     "SweepInterrupted",
     "analyse",

@@ -120,9 +120,16 @@ def run_sweep(
     def make(runs: int) -> Any:
         return make_executor(executor, workers, scheduler, runs, WORKER_MODULES)
 
+    with contextlib.ExitStack() as held:  # the directory's lock, while this process writes
+        return _run(
+            spec_or_path, resume, overrides, out, make, held, progress, command, flush_seconds
+        )
+
+
+def _run(spec_or_path, resume, overrides, out, make, held, progress, command, flush_seconds):
     runner = None
     if resume is not None:
-        store, sweep, design = _reopen(Path(resume), spec_or_path, overrides)
+        store, sweep, design = _reopen(Path(resume), spec_or_path, overrides, held)
     else:
         if spec_or_path is None:
             raise TypeError("run_sweep needs a sweep (or resume=DIR)")
@@ -132,6 +139,7 @@ def run_sweep(
         runner = make(sweep.n_runs)
         try:
             store, design = _create(sweep, out)
+            held.enter_context(store.writing())
         except BaseException:
             runner.close(cancel=True)
             raise
@@ -193,12 +201,13 @@ def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
     return store, store.read_design()
 
 
-def _reopen(path: Path, spec: Any, overrides: Sequence[Any]):
+def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.ExitStack):
     store = SweepStore(path)
     if not store.sweep_file.is_file():
         raise ScenarioError(
             [Problem(str(path), "not a sweep directory (no sweep.yaml): nothing to resume")]
         )
+    held.enter_context(store.writing())  # before tidying: another writer's parts stay
     if overrides and spec is None:
         raise ScenarioError(
             [

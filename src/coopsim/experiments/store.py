@@ -17,9 +17,10 @@ on resume. ``SSS`` counts sessions (the first run and each resume), ``NNNNNN`` p
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ from coopsim import io
 __all__ = ["SweepStore"]
 
 PART_RE = re.compile(r"^part-(\d{3,})-(\d{6,})\.parquet$")
+
+
+class DirectoryBusy(RuntimeError):
+    """Another process is writing to this sweep directory."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"{path}: another coopsim process is writing to this sweep directory (a sweep or a "
+            "resume of it is running): wait for it to end, or stop it, then resume"
+        )
 
 
 class SweepStore:
@@ -55,6 +66,21 @@ class SweepStore:
     @property
     def metadata_file(self) -> Path:
         return self.path / "metadata.json"
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the directory's lock while this process writes to it: a second writer (another
+        sweep or resume of the same directory) is refused instead of overwriting parts. An
+        advisory ``flock`` on ``.lock``; the system drops it when the process ends, however."""
+        with open(self.path / ".lock", "a", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DirectoryBusy(self.path) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def prepare(self) -> None:
         self.results_dir.mkdir(exist_ok=True)
