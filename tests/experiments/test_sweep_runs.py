@@ -340,3 +340,26 @@ def test_a_second_writer_of_a_sweep_directory_is_refused(tmp_path, tiny_sweep):
     assert stray.exists()  # the other writer's half-written part was left alone
     run_sweep(None, resume=path, workers=1, progress=False)  # once it is done: allowed
     assert not stray.exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated results", "empty results", "missing series"])
+def test_resume_sets_damaged_parts_aside_and_runs_them_again(tmp_path, reference, damage):
+    """Issue 19, finding 3: a truncated or empty results part made resume and report fail; a
+    missing time-series part went unnoticed. Such parts are set aside and their runs rerun."""
+    spec, expected = reference
+    path = run_sweep(spec, workers=1, out=tmp_path, progress=False, flush_seconds=0)
+    part = sorted((path / "results").glob("part-*.parquet"))[1]
+    series = path / "timeseries" / part.name
+    if damage == "truncated results":
+        part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    elif damage == "empty results":
+        part.write_bytes(b"")
+    else:
+        series.unlink()
+    run_sweep(None, resume=path, workers=1, progress=False)
+    pd.testing.assert_frame_equal(load_results(path), expected)
+    ts = load_timeseries(path, with_design=False)
+    assert set(ts["run_id"]) == set(range(12)) and not ts.duplicated(["run_id", "step"]).any()
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["set_aside"] == [part.name]
+    assert (path / "results" / (part.name + ".damaged")).exists()

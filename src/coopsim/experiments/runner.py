@@ -246,6 +246,11 @@ def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.Ex
             )
     store.prepare()
     store.tidy()
+    damaged = store.set_aside_damaged(with_timeseries=bool(stored.timeseries))
+    if damaged:  # their runs run again; the directory says which parts were set aside
+        meta = store.read_metadata()
+        meta["set_aside"] = [*meta.get("set_aside", []), *damaged]
+        store.write_metadata(meta)
     if not store.design_file.is_file():  # killed before the design was written
         store.write_design(design_table(stored))
     return store, stored, store.read_design()

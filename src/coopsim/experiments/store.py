@@ -7,11 +7,15 @@ sweeps/<UTC timestamp>_<name>_<short hash>/
   results/part-SSS-NNNNNN.parquet    one row per finished run: design columns, outputs, error
   timeseries/part-SSS-NNNNNN.parquet run_id, step and the kept columns (when asked)
   metadata.json              status, counts, sessions (executor, workers, times), versions
+  sweep.lock                 held (flock) by the process writing here; a second writer is refused
 ```
 Every file is written to a temporary name and renamed into place, so a part is whole or absent.
 A results part is the commit point of its runs: its time-series part is written first, and a
 time-series part without its results part (the process was killed between the two) is removed
 on resume. ``SSS`` counts sessions (the first run and each resume), ``NNNNNN`` parts within one.
+On resume a part that cannot be read, or whose finished runs' time series are missing or
+unreadable, is renamed ``*.damaged`` (listed under ``set_aside`` in metadata.json) and its runs
+run again.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coopsim import io
@@ -71,8 +76,8 @@ class SweepStore:
     def writing(self) -> Iterator[None]:
         """Hold the directory's lock while this process writes to it: a second writer (another
         sweep or resume of the same directory) is refused instead of overwriting parts. An
-        advisory ``flock`` on ``.lock``; the system drops it when the process ends, however."""
-        with open(self.path / ".lock", "a", encoding="utf-8") as handle:
+        advisory ``flock`` on ``sweep.lock``; the system drops it when the process ends, however."""
+        with open(self.path / "sweep.lock", "a", encoding="utf-8") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -141,6 +146,25 @@ class SweepStore:
                     p.unlink()
                     removed.append(p)
         return removed
+
+    def set_aside_damaged(self, with_timeseries: bool) -> list[str]:
+        """Rename (``*.damaged``) every results part that cannot be read, or whose finished runs'
+        time series (when the sweep keeps them) are missing or unreadable, with its time-series
+        part: their runs count as not done and run again. Returns the parts' names."""
+        damaged = []
+        for part in self.parts():
+            series = self.timeseries_dir / part.name
+            try:
+                table = pq.read_table(part)
+                finished = pc.sum(pc.is_null(table.column("error"))).as_py() or 0
+                if with_timeseries and finished:
+                    pq.read_table(series)  # missing or truncated: raises
+            except (OSError, ValueError, KeyError, pa.ArrowException):
+                damaged.append(part.name)
+                for p in (part, series):
+                    if p.exists():
+                        p.rename(p.with_name(p.name + ".damaged"))
+        return damaged
 
     def write_part(
         self, name: str, results: pa.Table, timeseries: pd.DataFrame | None = None
