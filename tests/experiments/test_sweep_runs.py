@@ -363,3 +363,16 @@ def test_resume_sets_damaged_parts_aside_and_runs_them_again(tmp_path, reference
     meta = json.loads((path / "metadata.json").read_text())
     assert meta["set_aside"] == [part.name]
     assert (path / "results" / (part.name + ".damaged")).exists()
+
+
+def test_a_deleted_metadata_file_is_rebuilt_whole_on_resume(tmp_path, tiny_sweep):
+    """Issue 19, finding 3: a deleted metadata.json came back with 5 keys (digest and versions
+    lost). It is rebuilt from the directory's sweep.yaml and design, and says so."""
+    path = run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    whole = json.loads((path / "metadata.json").read_text())
+    (path / "metadata.json").unlink()
+    run_sweep(None, resume=path, workers=1, progress=False)
+    rebuilt = json.loads((path / "metadata.json").read_text())
+    assert rebuilt["digest"] == whole["digest"] and rebuilt["packages"] == whole["packages"]
+    assert set(whole) <= set(rebuilt) and "rebuilt_utc" in rebuilt
+    assert rebuilt["status"] == "complete" and rebuilt["runs_finished"] == whole["runs_finished"]

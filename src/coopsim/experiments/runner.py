@@ -175,7 +175,13 @@ def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
     store.prepare()
     io.atomic_write_text(store.sweep_file, text)
     store.write_design(design)
-    meta = {
+    store.write_metadata(_metadata(sweep, path))
+    return store, store.read_design()
+
+
+def _metadata(sweep: Sweep, path: Path) -> dict[str, Any]:
+    """A new sweep directory's metadata (no session yet)."""
+    return {
         "kind": "sweep",
         "status": "created",
         "name": sweep.name,
@@ -197,8 +203,6 @@ def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
         "resume": f"coopsim sweep {path / 'sweep.yaml'} --resume {path}",
         **io.environment(),
     }
-    store.write_metadata(meta)
-    return store, store.read_design()
 
 
 def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.ExitStack):
@@ -219,6 +223,10 @@ def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.Ex
             ]
         )
     stored = load_sweep(store.sweep_file)
+    if not store.read_metadata():  # deleted or unreadable: rebuilt from what the directory holds
+        meta = _metadata(stored, path)
+        meta.update(status="rebuilt", rebuilt_utc=io.utc_now().isoformat())
+        store.write_metadata(meta)
     recorded = store.read_metadata().get("digest")
     if recorded is not None and sweep_digest(stored) != recorded:
         raise ScenarioError(
