@@ -24,7 +24,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 from coopsim.model.config import MODES
 from coopsim.model.partnerships import CAUSES, STATUS_NAMES
-from coopsim.model.sectors import SECTORS
+from coopsim.model.sectors import SECTORS, pair_name
 
 __all__ = [
     "FAMILIES",
@@ -155,7 +155,7 @@ _COUNT = {"low": 0.0}
 def _sector_trust() -> tuple[Output, ...]:
     return tuple(
         _out(
-            f"trust_{a}_{b}",
+            pair_name(i, i + j),
             "step",
             "float",
             f"Trust: {_pretty(a)} – {_pretty(b)}",
@@ -169,7 +169,7 @@ def _sector_trust() -> tuple[Output, ...]:
             **_SHARE,
         )
         for i, a in enumerate(SECTORS)
-        for b in SECTORS[i:]
+        for j, b in enumerate(SECTORS[i:])
     )
 
 

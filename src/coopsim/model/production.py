@@ -111,7 +111,7 @@ def produce(model: CoopModel, state: StepState) -> None:
     table.avg_product[s.ids] = np.where(
         pooled_total > 0, value / np.maximum(pooled_total, 1e-12), table.avg_product[s.ids]
     )
-    s.pooled, s.value = pooled, value
+    s.value = value
     s.public_value = float(value.sum())
     s.seed_finance = float(seeded.sum())
 
@@ -148,7 +148,7 @@ def share_benefits(model: CoopModel, state: StepState) -> None:
     norm = np.where(
         weight_sum > 0, weights / np.where(weight_sum > 0, weight_sum, 1.0), 1.0 / s.sizes[pid]
     )
-    s.benefit = benefit = net[pid] * norm
+    benefit = net[pid] * norm
     standalone = cfg.production.stand_alone
     gained = benefit * s.fit + s.reward - s.sanction
     s.membership_return = gained - standalone * s.delivered

@@ -76,7 +76,6 @@ class StepState:
     delivered: np.ndarray = _floats()
 
     # production
-    pooled: np.ndarray = _floats()  # (kinds, partnerships)
     value: np.ndarray = _floats()  # per partnership
 
     # monitoring
@@ -92,7 +91,6 @@ class StepState:
     owed: np.ndarray = _floats()  # transaction costs each partnership owes
 
     # benefits
-    benefit: np.ndarray = _floats()
     membership_return: np.ndarray = _floats()
 
     # The round's outputs (their idle values when no partnership is active).
@@ -114,7 +112,7 @@ class StepState:
     ledger: dict[str, float] = field(default_factory=dict)  # the round's accounts (invariants)
 
     @property
-    def in_round(self) -> bool:
+    def round_open(self) -> bool:
         """Whether some partnership is active this step."""
         return len(self.rows) > 0
 
@@ -128,4 +126,4 @@ def in_round(phase: Phase) -> Phase:
 
 def runs_now(phase: Phase, state: StepState) -> bool:
     """Whether the step runs ``phase`` now (a round phase only in a round)."""
-    return state.in_round or not getattr(phase, "round_only", False)
+    return state.round_open or not getattr(phase, "round_only", False)
