@@ -756,6 +756,11 @@ def sweep(
             except ValueError as exc:
                 raise BadInput(f"--executor: {exc}") from None
         overrides = _overrides(set_)
+        if overrides and sweep_file is None:  # resuming: the directory's sweep.yaml rules
+            raise BadInput(
+                "--set: cannot change a sweep while resuming it; start a new sweep with the "
+                "changed values"
+            )
         spec = None
         if sweep_file is not None:  # loaded here to show its warnings
             spec = _load_sweep(sweep_file, overrides)

@@ -597,3 +597,16 @@ def test_compare_refuses_more_seeds_than_its_limit(tmp_path):
     assert "--seeds" in result.stderr and "10000" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "comparisons").exists()
+
+
+def test_set_with_resume_is_refused_not_ignored(sweep_dir, runner):
+    """Issue 19, finding 1: `--resume DIR --set steps=5` used to ignore the --set silently."""
+    done = runner.invoke(app, ["sweep", "sweep.yaml", "--workers", "1", "--out", "out"])
+    assert done.exit_code == 0, done.output
+    directory = done.stdout.strip()
+    result = runner.invoke(app, ["sweep", "--resume", directory, "--set", "steps=5"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "coopsim: --set: cannot change a sweep while resuming it; start a new sweep with the "
+        "changed values"
+    ]
