@@ -251,10 +251,10 @@ def test_the_governance_modes_are_listed_once():
 
     from coopsim.model import CoopModel
     from coopsim.model.config import MODES, Mode
-    from coopsim.model.modes import MODE_CLASSES
+    from coopsim.model.modes import MODE_RULES
 
     assert get_args(Mode) == MODES
-    assert sorted(MODE_CLASSES) == sorted(MODES)
+    assert list(MODE_RULES) == list(MODES)
     for mode in MODES:
         model = CoopModel(mode=mode, rng=1)
         model.run_for(6)

@@ -11,7 +11,6 @@ from hypothesis.extra import numpy as hnp
 from coopsim.model.arrays import run_ids
 from coopsim.model.config import Trust
 from coopsim.model.model import CoopModel
-from coopsim.model.modes.base import alignment
 from coopsim.model.partnerships import (
     ACTIVE,
     CAUSE,
@@ -22,6 +21,7 @@ from coopsim.model.partnerships import (
     co_member_pairs,
     segment_sum,
 )
+from coopsim.model.population import alignment
 from coopsim.model.relationships import Relationships
 
 

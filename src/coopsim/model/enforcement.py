@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coopsim.model.costs import transaction_costs
-from coopsim.model.modes.base import Round
+from coopsim.model.rules.base import Round
 from coopsim.model.step import in_round
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
-    from coopsim.model.modes.base import Enforcement
+    from coopsim.model.rules.base import Enforcement
     from coopsim.model.step import StepState
 
 
@@ -39,18 +39,34 @@ def monitor(model: CoopModel, state: StepState) -> None:
     )
 
 
+def expected_incentives(model: CoopModel, organisation: np.ndarray):
+    """(expected reward, expected sanction) per unit of commitment, weighted by sensitivity: what
+    an organisation expects from the information rule's monitoring and the payoff rule."""
+    inc = model.config.incentives
+    orgs = model.orgs
+    pay = model.mode.payoff
+    seen = model.mode.information.intensity * model.enforcement_strength
+    warned = (model.steps - orgs.last_warning[organisation]) <= inc.warning_memory
+    sanction_now = np.where(warned | (not pay.graduated(model)), 1.0, 0.3)
+    s = orgs.incentive_sensitivity[organisation]
+    expected_sanction = seen * inc.sanction * sanction_now if inc.sanction > 0 else 0.0
+    expected_reward = seen * inc.reward * model.reward_paid_share if pay.rewards else 0.0
+    return s * expected_reward, s * expected_sanction
+
+
 @in_round
 def enforce_and_spend(model: CoopModel, state: StepState) -> None:
     """Phase: the mode monitors, sanctions and rewards, paid by the state's budget or by the
     partnership as the mode says; the state spends what is left on seed finance and training."""
-    s, mode = state, model.mode
+    s, info = state, model.mode.information
     budget = model.budget
-    if mode.state_monitors:
-        planned = model.config.costs.monitoring * mode.monitoring * len(s.rows)
+    if info.state_pays:
+        planned = model.config.costs.monitoring * info.intensity * len(s.rows)
         model.enforcement_strength = min(1.0, budget / planned) if planned > 0 else 1.0
     else:
         model.enforcement_strength = 1.0
-    enf = mode.enforce(model, s.round)
+    monitored, caught = info.detect(model, s.round)
+    enf = model.mode.payoff.enforce(model, s.round, monitored, caught)
     s.sanction, s.warned_before = enf.sanction, enf.warned_before
     s.sanctioned = enf.sanction > 0
     budget = _pay_for_enforcement(model, s, enf, budget)
@@ -68,7 +84,7 @@ def _pay_for_enforcement(model: CoopModel, s: StepState, enf: Enforcement, budge
         costs, monitored=float(enf.monitored.sum()), actions=float(s.sanctioned.sum())
     )
     s.owed = model.partnerships_table.pending_cost[s.ids]
-    if model.mode.state_monitors:
+    if model.mode.information.state_pays:
         due = mon_cost + enf_cost
         paid = min(budget, due)
         mon_cost, enf_cost = (c * paid / due if due > 0 else c for c in (mon_cost, enf_cost))
@@ -83,7 +99,7 @@ def _pay_for_enforcement(model: CoopModel, s: StepState, enf: Enforcement, budge
 
 def _pay_rewards(model: CoopModel, s: StepState, reward: np.ndarray, budget: float) -> float:
     """Rewards earned, scaled down to the share of the budget the mode lets them take."""
-    affordable = budget * model.mode.reward_share
+    affordable = budget * model.mode.payoff.reward_share
     claimed = float(reward.sum())
     if claimed > affordable:
         reward = reward * (affordable / claimed)
@@ -96,7 +112,7 @@ def _pay_rewards(model: CoopModel, s: StepState, reward: np.ndarray, budget: flo
 def _spend(model: CoopModel, s: StepState, budget: float) -> float:
     """The mode's spending of what is left, capped at it: seed finance for the next round and
     training that builds collaborative capacity (saturating)."""
-    spending = model.mode.spend(model, budget, s.round)
+    spending = model.mode.payoff.spend(model, budget, s.round)
     seed = np.asarray(spending["seed"], dtype=float)
     training = np.asarray(spending["training"], dtype=float)
     planned = float(seed.sum() + training.sum())

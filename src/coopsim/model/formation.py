@@ -58,6 +58,7 @@ class Terms:
     commitment: np.ndarray  # (M,) share of each member's endowment
     negotiating_pairs: np.ndarray  # (F,)
     rounds: int
+    formality: float  # how formal the agreement is (feeds institutionalisation)
 
 
 def free_slots(model: CoopModel) -> np.ndarray:
@@ -261,15 +262,62 @@ def form_partnerships(model: CoopModel, state: StepState) -> None:
     chance = cfg.initiation_rate * (0.5 + unmet) * need
     model.update_eligibility()
     eligible = np.flatnonzero(model.eligible_mask())
-    initiators = model.mode.initiators(model, eligible)
+    initiators = model.mode.boundary.initiators(model, eligible)
     proposers = initiators[draws[initiators] < chance[initiators]]
     proposers = proposers[rng.permutation(len(proposers))]
     sizes = rng.integers(cfg.size_min, cfg.size_max + 1, size=len(proposers))
     if len(proposers):
-        drafts = model.mode.draft(model, proposers, sizes)
+        drafts = draft(model, proposers, sizes)
         if len(drafts):
-            found(model, drafts, model.mode.terms(model, drafts), state)
+            found(model, drafts, settle(model, drafts), state)
         state.formed = len(drafts)
+
+
+def shortlist(model: CoopModel, leads: np.ndarray) -> Shortlist:
+    """Every lead's candidates who agree to join, best first: the position rule searches and
+    scores the boundary rule's joinable organisations; the boundary rule says who agrees."""
+    rules = model.mode
+    pool = rules.position.pool(model, leads, rules.boundary.joinable(model))
+    score, tie = rules.position.score(model, pool)
+    keep = rules.boundary.joins(model, pool)
+    return Shortlist(rank(pool.cands, score, tie, keep), pool.considered)
+
+
+def draft(model: CoopModel, leads: np.ndarray, sizes: np.ndarray) -> Drafts:
+    """Partnerships led by ``leads`` (in that order) of the given sizes, as far as the ranked
+    candidates still have free membership slots."""
+    seats = np.asarray(sizes) - 1
+    least = model.config.partnerships.size_min - 1
+    fewest = seats if model.mode.position.fills_every_seat else np.full(len(seats), least)
+    return fill_seats(leads, shortlist(model, leads), seats, fewest, free_slots(model))
+
+
+def settle(model: CoopModel, drafts: Drafts) -> Terms:
+    """The terms of each drafted partnership: its objective (scope rule), the members'
+    commitments (choice rule) and the negotiation it takes (aggregation rule)."""
+    rules = model.mode
+    return Terms(
+        objective=rules.scope.objective(model, drafts),
+        commitment=rules.choice.commitment(model, drafts),
+        negotiating_pairs=rules.aggregation.negotiating_pairs(model, drafts),
+        rounds=rules.aggregation.rounds,
+        formality=rules.aggregation.formality,
+    )
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One partnership as the mode would found it now: lead first among the members."""
+
+    members: np.ndarray
+    terms: Terms
+
+
+def propose(model: CoopModel, lead: int, size: int) -> Proposal | None:
+    """The partnership ``lead`` would found now with ``size`` members, or None (one lead's
+    formation, for reading and testing; the model drafts all proposals at once)."""
+    drafts = draft(model, np.array([lead]), np.array([size]))
+    return Proposal(drafts.members, settle(model, drafts)) if len(drafts) else None
 
 
 def found(model: CoopModel, drafts: Drafts, terms: Terms, state: StepState) -> None:
@@ -281,7 +329,7 @@ def found(model: CoopModel, drafts: Drafts, terms: Terms, state: StepState) -> N
         drafts.leads,
         sizes,
         terms.objective,
-        formality=model.mode.formality,
+        formality=terms.formality,
         formed=state.t,
         mode=MODES.index(model.mode.name),
         target_value=cfg.partnerships.completion_value * sizes,

@@ -42,7 +42,6 @@ from coopsim.model.metrics import (
     sustainability_index,
 )
 from coopsim.model.modes import GovernanceMode, make_mode
-from coopsim.model.modes.base import alignment
 from coopsim.model.network import Neighbours, from_edges, scale_free
 from coopsim.model.partnerships import (
     CAUSE,
@@ -54,7 +53,7 @@ from coopsim.model.partnerships import (
     PairRows,
     PartnershipTable,
 )
-from coopsim.model.population import Organisations
+from coopsim.model.population import Organisations, alignment
 from coopsim.model.record import Record
 from coopsim.model.relationships import Relationships
 from coopsim.model.sectors import SECTORS
@@ -152,7 +151,7 @@ class CoopModel(mesa.Model):
         self.step_outputs = dict.fromkeys(outputs.names("step", sectors=present))  # in order
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
         self.mode: GovernanceMode = make_mode(config.governance.mode)
-        self.reforms = {s.at: s.mode for s in config.governance.switch}
+        self.reforms = {s.at: (s.mode,) for s in config.governance.switch}
         self.slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)  # held
         self._eligible = np.ones(n, dtype=bool)
 

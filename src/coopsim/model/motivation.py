@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coopsim.model.config import Behaviour, Incentives
+from coopsim.model.enforcement import expected_incentives
 from coopsim.model.partnerships import partner_mean
 from coopsim.model.step import in_round
 
@@ -96,7 +97,7 @@ def contribute(model: CoopModel, state: StepState) -> None:
         s.src, rel.effective(s.met[0])[s.met[1]], s.partners, cfg.trust.initial_personal
     )
     s.fit = model.members.fit[s.rows]  # alignment of the member's goals with the objective
-    reward_exp, sanction_exp = model.mode.expected_incentives(model, org)
+    reward_exp, sanction_exp = expected_incentives(model, org)
     expected_share = 1.0 / s.sizes[pid]
     avg_product = model.partnerships_table.avg_product[s.ids][pid]
     s.private_return = expected_share * avg_product * s.fit - cfg.production.stand_alone

@@ -337,12 +337,7 @@ def _exit_causes(model: CoopModel, state: StepState) -> np.ndarray:
     )
     cause = np.where(mem.bad_steps[rows] >= cfg.patience, value_cause, 0)
     cause = np.where(mem.low_trust_steps[rows] >= cfg.patience, CAUSE["low_trust"], cause)
-    groups = model.mode.exit_groups(model, state.round)  # who must agree before one leaves
-    share = np.bincount(groups, weights=cause > 0) / np.maximum(np.bincount(groups), 1)
-    cause = np.where(share[groups] >= 0.5, cause, 0)
-    if model.mode.mandated:  # held in by the mandate while it is enforced
-        lapse = model.enforcement_strength < 0.5
-        cause = np.where((cause > 0) & lapse, CAUSE["enforcement_lapse"], 0)
+    cause = model.mode.choice.exits(model, state, cause)  # who may leave, as the rule says
     shocked = model.orgs.capacity[state.org] < cfg.shock_exit_capacity
     return np.where(shocked, CAUSE["shock"], cause)
 

@@ -26,6 +26,13 @@ TRAITS: tuple[str, ...] = (
 )
 
 
+def alignment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of goal vectors (rows of ``a`` against ``b``): goal fit."""
+    na = np.sqrt((a * a).sum(axis=-1))  # np.linalg.norm, bit for bit
+    nb = np.sqrt((b * b).sum(axis=-1))
+    return (a * b).sum(axis=-1) / np.maximum(na * nb, 1e-12)
+
+
 _MIN_SPREAD = 1e-4  # below this, individuals are identical (and Beta draws stay finite)
 
 

@@ -143,7 +143,7 @@ def share_benefits(model: CoopModel, state: StepState) -> None:
     paid_costs = np.minimum(s.owed, s.value)
     table.pending_cost[s.ids] = s.owed - paid_costs
     net = s.value - paid_costs
-    weights = np.maximum(model.mode.benefit_weights(model, s.round), 0.0)
+    weights = np.maximum(model.mode.payoff.benefit_weights(model, s.round), 0.0)
     weight_sum = np.bincount(pid, weights=weights, minlength=n_p)[pid]
     norm = np.where(
         weight_sum > 0, weights / np.where(weight_sum > 0, weight_sum, 1.0), 1.0 / s.sizes[pid]

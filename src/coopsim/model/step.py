@@ -20,7 +20,7 @@ from coopsim.model.sectors import SECTORS
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
-    from coopsim.model.modes.base import Round
+    from coopsim.model.rules.base import Round
 
 Phase = Callable[["CoopModel", "StepState"], None]
 

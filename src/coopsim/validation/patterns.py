@@ -41,8 +41,8 @@ from coopsim.executors import make_executor, run_all
 from coopsim.model import CoopModel, ModelConfig
 from coopsim.model import trust as trust_rules
 from coopsim.model.config import MODES, Shock
-from coopsim.model.modes.base import alignment
 from coopsim.model.partnerships import DISSOLVED
+from coopsim.model.population import alignment
 from coopsim.model.sectors import GOAL_DIMENSIONS, GOVERNMENT, SECTOR_DEFAULTS, SECTORS
 from coopsim.validation.stats import PairedEffect, paired_effect
 

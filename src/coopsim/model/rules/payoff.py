@@ -1,0 +1,138 @@
+"""Payoff rules: how value is shared, how shortfalls are sanctioned and delivery rewarded, and
+what the state spends what is left of its budget on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from coopsim.model.rules.base import Enforcement, Round, Rule
+
+if TYPE_CHECKING:
+    from coopsim.model.model import CoopModel
+
+
+class Payoff(Rule):
+    """Benefit shares, sanctions and rewards, and the state's spending."""
+
+    slot = "payoff"
+    rewards: ClassVar[bool] = False  # the state pays rewards for delivery
+    reward_share: ClassVar[float] = 1.0  # most of the budget rewards may take
+    reads = ("incentives", "orgs.last_warning")
+    writes = ("orgs.last_warning",)
+
+    def graduated(self, model: CoopModel) -> bool:
+        """Whether a first shortfall draws a warning before a sanction."""
+        return model.config.incentives.graduated
+
+    def enforce(
+        self, model: CoopModel, rnd: Round, monitored: np.ndarray, caught: np.ndarray
+    ) -> Enforcement:
+        """Sanction those caught short; reward those seen to deliver (if the rule pays)."""
+        sanction, warned = punish(model, rnd, caught, self.graduated(model))
+        if self.rewards:
+            reward = model.config.incentives.reward * rnd.delivered
+            reward = np.where(monitored & ~rnd.shortfall, reward, 0.0)
+        else:
+            reward = np.zeros(len(rnd.rows))
+        return Enforcement(sanction, reward, warned, monitored)
+
+    def benefit_weights(self, model: CoopModel, rnd: Round) -> np.ndarray:
+        """Each row's claim on its partnership's value (normalised within the partnership)."""
+        raise NotImplementedError
+
+    def spend(self, model: CoopModel, budget: float, rnd: Round) -> dict[str, np.ndarray]:
+        """What the state does with what is left of its budget after enforcement: ``seed``
+        (finance for the next step, per local partnership index) and ``training`` (budget per
+        organisation spent on capacity building)."""
+        raise NotImplementedError
+
+
+def punish(model: CoopModel, rnd: Round, caught: np.ndarray, graduated: bool):
+    """Sanction amounts per row; with graduated sanctions a first shortfall draws a warning."""
+    inc = model.config.incentives
+    orgs = model.orgs
+    warned = (model.steps - orgs.last_warning[rnd.organisation]) <= inc.warning_memory
+    if graduated:
+        hit = caught & warned
+        orgs.last_warning[rnd.organisation[caught & ~warned]] = model.steps
+    else:
+        hit = caught
+    amount = np.where(hit, inc.sanction * rnd.committed * (1.0 - rnd.observed), 0.0)
+    return amount, hit & warned
+
+
+class AuthorityShares(Payoff):
+    """Shares weighted by authority; sanctions at once; no rewards; the left-over budget seeds
+    the state's partnerships by their size."""
+
+    reads = ("incentives", "orgs.authority")
+
+    def graduated(self, model):
+        return False  # command and control: no warning first
+
+    def benefit_weights(self, model, rnd):
+        return model.orgs.authority[rnd.organisation] + 0.05
+
+    def spend(self, model, budget, rnd):
+        counts = np.bincount(rnd.partnership, minlength=len(rnd.ids))
+        seed = budget * counts / max(counts.sum(), 1)
+        return {"seed": seed, "training": np.zeros(model.orgs.n)}
+
+
+class ContractShares(Payoff):
+    """Value follows delivered contribution; contract penalties from the first breach; the state
+    pays for delivery and finances contracts by what they delivered."""
+
+    rewards = True
+
+    def graduated(self, model):
+        return False  # contract penalties apply from the first breach
+
+    def benefit_weights(self, model, rnd):
+        return rnd.delivered + 1e-9
+
+    def spend(self, model, budget, rnd):
+        contract = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=len(rnd.ids))
+        seed = budget * contract / contract.sum() if contract.sum() > 0 else contract
+        return {"seed": seed, "training": np.zeros(model.orgs.n)}
+
+
+class SectorQuotas(Payoff):
+    """Equal shares per sector, split equally within it (the negotiated quota); sanctions as the
+    incentives say; no rewards; the budget subsidises every partnership equally."""
+
+    reads = ("incentives", "orgs.sector")
+
+    def benefit_weights(self, model, rnd):
+        sector = model.orgs.sector[rnd.organisation].astype(np.int64)
+        key = rnd.partnership * 4 + sector
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        return 1.0 / counts[inverse]
+
+    def spend(self, model, budget, rnd):
+        seed = np.full(len(rnd.ids), budget / max(len(rnd.ids), 1))
+        return {"seed": seed, "training": np.zeros(model.orgs.n)}
+
+
+class AgreedShares(Payoff):
+    """Half shared equally, half by contribution; graduated sanctions as the incentives say;
+    rewards from at most half the budget, the rest on capacity building and seed funding."""
+
+    rewards = True
+    reward_share = 0.5  # the activator keeps half its budget for capacity and seed funding
+
+    def benefit_weights(self, model, rnd):
+        n = len(rnd.ids)
+        members = np.bincount(rnd.partnership, minlength=n)[rnd.partnership]
+        total = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=n)[rnd.partnership]
+        by_contribution = np.where(total > 0, rnd.delivered / np.maximum(total, 1e-12), 1 / members)
+        return 0.5 / members + 0.5 * by_contribution
+
+    def spend(self, model, budget, rnd):
+        training = np.zeros(model.orgs.n)
+        members = np.bincount(rnd.organisation, minlength=model.orgs.n) > 0
+        training[members] = 0.5 * budget / np.count_nonzero(members)
+        seed = np.full(len(rnd.ids), 0.5 * budget / len(rnd.ids))
+        return {"seed": seed, "training": training}
