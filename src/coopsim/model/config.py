@@ -203,7 +203,10 @@ class Governance:
     mode: Mode = _param("governance", f"{' | '.join(MODES)} (the state's role).")
     switch: tuple[ModeSwitch, ...] = _param((), "Reforms: changes of mode during the run.")
     contract_term: Annotated[int, Interval(ge=1, le=240)] = _param(
-        12, "Steps between re-tenders of each pluralist contract.", "steps"
+        12,
+        "Length of a partnership's term: a purchaser re-tenders seats at its end; an exit penalty "
+        "is owed on the rest of it.",
+        "steps",
     )
 
 

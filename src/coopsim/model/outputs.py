@@ -201,7 +201,8 @@ CAUSE_MEANINGS = {
     "too_few_members": "fewer than `partnerships.min_members` remained with nobody leaving, "
     "which the current model never produces",
     "shock": "a capacity shock drove its members or its lead out",
-    "enforcement_lapse": "enforcement lapsed and its mandated members left",
+    "enforcement_lapse": "left only because a short-funded state charged less than the full "
+    "exit penalty",
     "replaced": "of a re-tender, which never happens: an outbid member leaves, the partnership "
     "goes on",
 }
@@ -315,6 +316,9 @@ _STEP: tuple[Output | str, ...] = (
     _out("members_left", "step", "int", "Members leaving", "count per month",
          "Members who left a partnership on their own this step (the remaining members of a "
          "partnership that ends are not counted).", **_COUNT),
+    _out("exit_penalties", "step", "float", "Exit penalties", _PER_MONTH,
+         "Penalties members paid this step for leaving before their term ended (the choice "
+         "rule's cost of exit; zero under rules whose exit is free).", **_COUNT),
     _out("partnerships_dissolved", "step", "int", "Partnerships dissolved", "count per month",
          "Partnerships dissolved this step.", **_COUNT),
     _out("partnerships_completed", "step", "int", "Partnerships completed", "count per month",

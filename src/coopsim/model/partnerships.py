@@ -308,13 +308,17 @@ def commit(model: CoopModel, state: StepState) -> None:
 
 @in_round
 def exit_and_dissolve(model: CoopModel, state: StepState) -> None:
-    """Phase: members leave on low trust or poor returns, as the mode lets them (or a shock forces
-    them); partnerships complete when they reach their target, or dissolve."""
+    """Phase: members leave on low trust or poor returns when staying costs them more than the
+    choice rule makes leaving cost (which they pay), or when a shock forces them out (free);
+    partnerships complete when they reach their target, or dissolve."""
     mem = model.members
     mem.delivery[state.rows] = state.delivery
     mem.observed[state.rows] = state.observed
     cause = _exit_causes(model, state)
     leaving = cause > 0
+    paid = np.where(leaving & (cause != CAUSE["shock"]), state.exit_cost, 0.0)
+    model.orgs.payoff -= np.bincount(state.org, weights=paid, minlength=model.orgs.n)
+    state.exit_penalties = float(paid.sum())
     model.leave(state.rows[leaving], cause[leaving], state.t)
     state.members_left = int(leaving.sum())
     _settle(model, state, leaving, cause)

@@ -165,6 +165,7 @@ _ROUND_OUTPUTS = (
     "budget_spent",
     "seed_finance",
     "members_left",
+    "exit_penalties",
     "partnerships_dissolved",
     "partnerships_completed",
     "dilemma_strength",

@@ -93,6 +93,9 @@ class StepState:
     # benefits
     membership_return: np.ndarray = _floats()
 
+    # exit
+    exit_cost: np.ndarray = _floats()  # what leaving costs each row now (value units)
+
     # The round's outputs (their idle values when no partnership is active).
     cooperation_rate: float = 0.0
     free_riding_rate: float = 0.0
@@ -106,6 +109,7 @@ class StepState:
     seed_finance: float = 0.0
     benefit_by_sector: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))
     members_left: int = 0
+    exit_penalties: float = 0.0
     partnerships_dissolved: int = 0
     partnerships_completed: int = 0
     dilemma_strength: float = 0.0

@@ -16,29 +16,61 @@ if TYPE_CHECKING:
 
 
 class Choice(Rule):
-    """What a member may commit, and whether one who wants to leave may."""
+    """What a member may commit, and what leaving costs it."""
 
     slot = "choice"
-    reads = ("partnerships.commitment",)
+    reads = ("partnerships.commitment", "governance.contract_term", "state.membership_return")
+    writes = ("state.exit_cost",)
 
     def commitment(self, model: CoopModel, drafts: Drafts) -> np.ndarray:
         """Each drafted member's commitment, a share of its endowment (default: the preset)."""
         return np.full(len(drafts.members), model.config.partnerships.commitment)
 
+    def exit_cost(self, model: CoopModel, state: StepState) -> np.ndarray:
+        """What leaving now would cost each member row, in value units (default: nothing)."""
+        return np.zeros(len(state.rows))
+
     def exits(self, model: CoopModel, state: StepState, cause: np.ndarray) -> np.ndarray:
-        """Of the members who want to leave (``cause`` > 0), who leave, and why (default: each
-        decides alone)."""
-        return cause
+        """Of the members who want to leave (``cause`` > 0), those who do, and why: a member
+        leaves when staying to the end of the term would cost it at least what leaving costs.
+        What leaving costs each row is left in ``state.exit_cost``."""
+        cost = state.exit_cost = self.exit_cost(model, state)
+        return np.where(staying_loss(model, state) >= cost, cause, 0)
+
+
+def months_left(model: CoopModel, state: StepState) -> np.ndarray:
+    """Months to the end of each member row's current term (``governance.contract_term``)."""
+    term = model.config.governance.contract_term
+    age = state.t - model.partnerships_table.formed[state.ids][state.pid]
+    return term - age % term
+
+
+def staying_loss(model: CoopModel, state: StepState) -> np.ndarray:
+    """What staying to the end of the term costs each row: its loss this month, continued."""
+    return np.maximum(-state.membership_return, 0.0) * months_left(model, state)
 
 
 class Mandate(Choice):
-    """Mandated commitment; members are held in while the state funds enforcement."""
+    """Mandated commitment; leaving before the term ends costs a penalty while the state funds
+    enforcement: ``incentives.sanction`` per unit of the commitment left undelivered."""
 
-    reads = ("partnerships.commitment", "enforcement_strength")
+    reads = (*Choice.reads, "incentives.sanction", "enforcement_strength", "state.committed")
+
+    def exit_cost(self, model, state):
+        return self.penalty(model, state) * model.enforcement_strength
+
+    @staticmethod
+    def penalty(model: CoopModel, state: StepState) -> np.ndarray:
+        """The penalty at full enforcement: the sanction on the rest of the term's commitment."""
+        rest = state.committed_total * months_left(model, state)
+        return model.config.incentives.sanction * rest
 
     def exits(self, model, state, cause):
-        lapse = model.enforcement_strength < 0.5
-        return np.where((cause > 0) & lapse, CAUSE["enforcement_lapse"], 0)
+        """As every choice rule; a member that leaves only because a short-funded state charges
+        less than the full penalty leaves for ``enforcement_lapse``."""
+        cause = super().exits(model, state, cause)
+        lapsed = (cause > 0) & (staying_loss(model, state) < self.penalty(model, state))
+        return np.where(lapsed, CAUSE["enforcement_lapse"], cause)
 
 
 class Contract(Choice):
@@ -52,6 +84,7 @@ class PeakConsent(Choice):
     reads = ("partnerships.commitment", "orgs.sector")
 
     def exits(self, model, state, cause):
+        cause = super().exits(model, state, cause)
         groups = model.orgs.sector[state.org].astype(np.int64)
         share = np.bincount(groups, weights=cause > 0) / np.maximum(np.bincount(groups), 1)
         return np.where(share[groups] >= 0.5, cause, 0)
