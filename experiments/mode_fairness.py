@@ -53,6 +53,8 @@ def measure(config, mode: str, seed: int, steps: int) -> dict[str, float]:
         "exit_penalties": float(ts["exit_penalties"].sum()) if "exit_penalties" in ts else 0.0,
         "cross_sector_share": float(np.mean(shares)) if shares else float("nan"),
         "demand_bound_share": float(bound.mean()),
+        "partnerships_formed": float(len(parts)),
+        "initiators_per_step": float(ts["partnerships_formed"].mean()),
     }
 
 
@@ -61,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=160)
     parser.add_argument("--scenario", default="scenarios/baseline.yaml")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
-    config = load_scenario(args.scenario).model_config()
+    config = load_scenario(args.scenario, args.set).model_config()
     rows = [
         {"mode": mode, "seed": seed, **measure(config, mode, seed, args.steps)}
         for mode in MODES

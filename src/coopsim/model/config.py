@@ -265,7 +265,17 @@ class Partnerships:
 
     __pydantic_config__ = _CONFIG
     initiation_rate: Unit = _param(
-        0.08, "Chance that an eligible initiator proposes a partnership, per step.", "1/step"
+        0.08,
+        "Initiation opportunities per organisation per step: with `initiation: shared`, "
+        "rate × organisations × (0.5 + unmet demand) proposals are expected each step in every "
+        "mode, shared among the initiators its boundary rule allows (who, not how many).",
+        "1/step",
+    )
+    initiation: Literal["shared", "per_organisation"] = _param(
+        "shared",
+        "shared: the same expected number of proposals in every mode; per_organisation: each "
+        "allowed initiator proposes at the rate (more initiators, more proposals; a sensitivity "
+        "check, and the rule before 0.4).",
     )
     size_min: Annotated[int, Interval(ge=2, le=50)] = _param(2, "Fewest members (with the lead).")
     size_max: Annotated[int, Interval(ge=2, le=50)] = _param(5, "Most members (with the lead).")

@@ -251,18 +251,16 @@ def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.n
 
 
 def form_partnerships(model: CoopModel, state: StepState) -> None:
-    """Phase: eligible initiators propose with a chance that grows with unmet demand (and, for an
-    agency, with its budget cut); the mode drafts and settles the proposals, all at once."""
+    """Phase: the boundary rule's eligible initiators propose, as many as the shared initiation
+    opportunities allow (more with unmet demand; for an agency, with its budget cut); the rules
+    draft and settle the proposals, all at once."""
     cfg = model.config.partnerships
     rng = model.streams.formation
     draws = rng.random(model.orgs.n)
-    unmet = 1.0 - min(1.0, model.last_value / max(model.demand, 1e-12))
-    need = np.ones(model.orgs.n)
-    need[model.orgs.is_government] += 1.0 - model.budget_share  # scarcity: partners for resources
-    chance = cfg.initiation_rate * (0.5 + unmet) * need
     model.update_eligibility()
     eligible = np.flatnonzero(model.eligible_mask())
     initiators = model.mode.boundary.initiators(model, eligible)
+    chance = initiation_chance(model, len(initiators))
     proposers = initiators[draws[initiators] < chance[initiators]]
     proposers = proposers[rng.permutation(len(proposers))]
     sizes = rng.integers(cfg.size_min, cfg.size_max + 1, size=len(proposers))
@@ -271,6 +269,20 @@ def form_partnerships(model: CoopModel, state: StepState) -> None:
         if len(drafts):
             found(model, drafts, settle(model, drafts), state)
         state.formed = len(drafts)
+
+
+def initiation_chance(model: CoopModel, initiators: int) -> np.ndarray:
+    """Each organisation's chance to propose now if it is an allowed initiator. Shared
+    opportunities: ``initiation_rate`` per organisation, more with unmet demand, spread over the
+    ``initiators`` so that every mode expects as many proposals (as far as it has initiators)."""
+    cfg = model.config.partnerships
+    unmet = 1.0 - min(1.0, model.last_value / max(model.demand, 1e-12))
+    need = np.ones(model.orgs.n)
+    need[model.orgs.is_government] += 1.0 - model.budget_share  # scarcity: partners for resources
+    per_initiator = cfg.initiation_rate * (0.5 + unmet)
+    if cfg.initiation == "shared":
+        per_initiator *= model.orgs.n / max(initiators, 1)
+    return np.minimum(per_initiator * need, 1.0)
 
 
 def shortlist(model: CoopModel, leads: np.ndarray) -> Shortlist:

@@ -316,6 +316,12 @@ _STEP: tuple[Output | str, ...] = (
     _out("members_left", "step", "int", "Members leaving", "count per month",
          "Members who left a partnership on their own this step (the remaining members of a "
          "partnership that ends are not counted).", **_COUNT),
+    _out("demand_bound", "step", "int", "Demand bound binds", "0 or 1",
+         "1 when the public value produced this step was rationed to demand (the demand bound "
+         "binds), else 0.", low=0, high=1),
+    _out("cross_sector_share", "step", "float", "Cross-sector share", "share of partnerships",
+         "Share of this step's active partnerships whose members span at least two sectors "
+         "(0 when none is active).", **_SHARE),
     _out("exit_penalties", "step", "float", "Exit penalties", _PER_MONTH,
          "Penalties members paid this step for leaving before their term ended (the choice "
          "rule's cost of exit; zero under rules whose exit is free).", **_COUNT),
@@ -410,6 +416,12 @@ _RUN: tuple[Output | str, ...] = (
          "Share of organisations that were ever in a partnership.", **_SHARE),
     _out("benefit_gini", "run", "float", "Benefit Gini", "0 = equal, 1 = one takes all",
          "Inequality (Gini) of the benefits organisations received over the run.", **_SHARE),
+    _out("demand_bound_share", "run", "float", "Demand bound share", "share of months",
+         "Share of the run's months in which the demand bound binds (value rationed to demand).",
+         derived=Derived("mean", "demand_bound"), **_SHARE),
+    _out("cross_sector_share", "run", "float", "Cross-sector share", "share of partnerships",
+         "Mean over the window of the share of active partnerships spanning at least two "
+         "sectors.", derived=Derived("window_mean", "cross_sector_share"), **_SHARE),
     _out("dilemma_strength", "run", "float", "Dilemma strength", "value units",
          "Mean over the run's steps of the gain from withholding over delivering (the social "
          "dilemma; steps without partnerships count as 0).",

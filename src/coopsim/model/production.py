@@ -129,7 +129,8 @@ def _value(model: CoopModel, pooled: np.ndarray, s: StepState) -> np.ndarray:
     value = value * (1 - p.alignment_weight + p.alignment_weight * shared)
     value = value * (1 - p.capacity_weight + p.capacity_weight * skill)
     total = value.sum()
-    if total > model.demand:  # wicked problems: value is bounded by public demand
+    s.demand_bound = bool(total > model.demand)
+    if s.demand_bound:  # wicked problems: value is bounded by public demand
         value = value * (model.demand / total)
     return value
 

@@ -133,6 +133,8 @@ def observe(model: CoopModel, state: StepState) -> None:
     row["public_value_cumulative"] = model.cumulative_value
     row["negotiation_costs"] = s.negotiation_costs
     row["transaction_costs"] = s.negotiation_costs + s.monitoring_costs + s.enforcement_costs
+    row["demand_bound"] = int(s.demand_bound)
+    row["cross_sector_share"] = cross_sector_share(model, s)
     row["members_replaced"] = model.members_replaced
     model.members_replaced = 0
     total = s.benefit_by_sector.sum()
@@ -151,6 +153,14 @@ def observe(model: CoopModel, state: StepState) -> None:
             f"recorded outputs differ from the registry's: {set(row) ^ set(model.step_outputs)}"
         )
     model.record.append({name: row[name] for name in model.step_outputs})
+
+
+def cross_sector_share(model: CoopModel, state: StepState) -> float:
+    """Share of this step's active partnerships whose members span at least two sectors."""
+    if not len(state.ids):
+        return 0.0
+    key = np.unique(state.pid * len(SECTORS) + model.orgs.sector[state.org])
+    return float(np.mean(np.bincount(key // len(SECTORS), minlength=len(state.ids)) >= 2))
 
 
 _ROUND_OUTPUTS = (

@@ -77,6 +77,7 @@ class StepState:
 
     # production
     value: np.ndarray = _floats()  # per partnership
+    demand_bound: bool = False  # value was rationed to demand
 
     # monitoring
     observed: np.ndarray = _floats()  # delivery as partners saw it
