@@ -367,6 +367,11 @@ class Trust:
     institutionalisation: Unit = _param(
         0.04, "Rate at which joint work becomes institutionalised (records, routines).", "1/step"
     )
+    memorandum_formality: Unit = _param(
+        0.5,
+        "Formality of a memorandum of understanding relative to a formal contract (1): it scales "
+        "how fast joint work under it institutionalises. The aggregation rule chooses the kind.",
+    )
     institutional_learning: Unit = _param(
         0.15,
         "Rate at which institutional trust follows personal trust, times institutionalisation.",
@@ -396,12 +401,32 @@ class Incentives:
 
     __pydantic_config__ = _CONFIG
     reward: NonNegative = _param(
-        0.2, "Reward per unit delivered, for members seen to deliver as committed.", "value/unit"
+        0.2,
+        "Reward per unit delivered, for members seen to deliver as committed (paid by the "
+        "pluralist and governance payoff rules; the statist and corporatist rules pay none).",
+        "value/unit",
+    )
+    reward_budget: Unit = _param(
+        0.5,
+        "Most of the budget left after monitoring that rewards may take; the rest goes to the "
+        "payoff rule's seed finance and training.",
     )
     sanction: NonNegative = _param(
-        0.5, "Sanction per unit of committed resource seen to be withheld.", "value/unit"
+        0.5,
+        "Sanction per unit of committed resource seen to be withheld; also the statist exit "
+        "penalty per unit of the term's commitment left.",
+        "value/unit",
     )
-    graduated: bool = _param(True, "Warn first, sanction only repeat shortfalls.")
+    monitoring: Unit = _param(
+        0.6,
+        "Share a sampling monitor observes each step: the referee's audit (contracts), peaks "
+        "(their members), peers (each other). The statist inspection observes every member.",
+    )
+    graduated: bool = _param(
+        True,
+        "Warn first, sanction only repeat shortfalls (the statist and pluralist payoff rules "
+        "sanction from the first breach and ignore it).",
+    )
     warning_memory: Annotated[int, Interval(ge=1, le=120)] = _param(
         6, "Steps a warning is remembered.", "steps"
     )
@@ -441,6 +466,10 @@ class TransactionCosts:
     __pydantic_config__ = _CONFIG
     negotiation: NonNegative = _param(
         0.05, "Per negotiating pair and round, at formation.", "value"
+    )
+    bargaining_rounds: Annotated[int, Interval(ge=1, le=20)] = _param(
+        2,
+        "Rounds of peak and multilateral bargaining (a decree and a tender award take one).",
     )
     monitoring: NonNegative = _param(
         0.03, "Per monitored member per unit of monitoring intensity.", "value/step"

@@ -45,7 +45,7 @@ def expected_incentives(model: CoopModel, organisation: np.ndarray):
     inc = model.config.incentives
     orgs = model.orgs
     pay = model.mode.payoff
-    seen = model.mode.information.intensity * model.enforcement_strength
+    seen = model.mode.information.coverage(model, organisation) * model.enforcement_strength
     warned = (model.steps - orgs.last_warning[organisation]) <= inc.warning_memory
     sanction_now = np.where(warned | (not pay.graduated(model)), 1.0, 0.3)
     s = orgs.incentive_sensitivity[organisation]
@@ -61,7 +61,7 @@ def enforce_and_spend(model: CoopModel, state: StepState) -> None:
     s, info = state, model.mode.information
     budget = model.budget
     if info.state_pays:
-        planned = model.config.costs.monitoring * info.intensity * len(s.rows)
+        planned = model.config.costs.monitoring * float(info.coverage(model, s.org).sum())
         model.enforcement_strength = min(1.0, budget / planned) if planned > 0 else 1.0
     else:
         model.enforcement_strength = 1.0
@@ -99,7 +99,7 @@ def _pay_for_enforcement(model: CoopModel, s: StepState, enf: Enforcement, budge
 
 def _pay_rewards(model: CoopModel, s: StepState, reward: np.ndarray, budget: float) -> float:
     """Rewards earned, scaled down to the share of the budget the mode lets them take."""
-    affordable = budget * model.mode.payoff.reward_share
+    affordable = budget * model.config.incentives.reward_budget
     claimed = float(reward.sum())
     if claimed > affordable:
         reward = reward * (affordable / claimed)

@@ -312,8 +312,8 @@ def settle(model: CoopModel, drafts: Drafts) -> Terms:
         objective=rules.scope.objective(model, drafts),
         commitment=rules.choice.commitment(model, drafts),
         negotiating_pairs=rules.aggregation.negotiating_pairs(model, drafts),
-        rounds=rules.aggregation.rounds,
-        formality=rules.aggregation.formality,
+        rounds=rules.aggregation.rounds(model),
+        formality=rules.aggregation.formality(model),
     )
 
 

@@ -3,7 +3,7 @@ and how formal the agreement is."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
@@ -15,37 +15,46 @@ if TYPE_CHECKING:
 
 
 class Aggregation(Rule):
-    """How terms are decided: the negotiating pairs and rounds, and the agreement's formality."""
+    """How terms are decided: the negotiating pairs and rounds, and the kind of agreement."""
 
     slot = "aggregation"
-    rounds: ClassVar[int] = 1
-    formality: ClassVar[float] = 1.0  # how formal the agreement is (feeds institutionalisation)
+    agreement: ClassVar[Literal["contract", "memorandum"]] = "contract"
+    bargains: ClassVar[bool] = False  # rounds of bargaining (else one offer)
+    reads = ("costs.bargaining_rounds", "trust.memorandum_formality")
 
     def negotiating_pairs(self, model: CoopModel, drafts: Drafts) -> np.ndarray:
         """Pairs that negotiate each drafted partnership's terms."""
         raise NotImplementedError
 
+    def rounds(self, model: CoopModel) -> int:
+        """Rounds of negotiation: one offer, or ``costs.bargaining_rounds`` of bargaining."""
+        return model.config.costs.bargaining_rounds if self.bargains else 1
+
+    def formality(self, model: CoopModel) -> float:
+        """How formal the agreement is (feeds institutionalisation): 1 for a formal contract,
+        ``trust.memorandum_formality`` for a memorandum of understanding."""
+        return 1.0 if self.agreement == "contract" else model.config.trust.memorandum_formality
+
 
 class Decree(Aggregation):
-    """Decree: the lead sets the terms and tells each member (take it or leave it)."""
+    """Decree: the lead sets the terms in a formal order to each member (take it or leave it)."""
 
     def negotiating_pairs(self, model, drafts):
         return drafts.sizes - 1
 
 
 class Award(Aggregation):
-    """Tender award: the purchaser evaluates every bid once; the contract fixes the terms."""
+    """Tender award: the purchaser evaluates every bid once; a formal contract fixes the terms."""
 
     def negotiating_pairs(self, model, drafts):
         return drafts.considered
 
 
 class PeakBargaining(Aggregation):
-    """Peak bargaining: the lead and the members' peak organisations negotiate, in two rounds."""
+    """Peak bargaining: the lead and the members' peak organisations bargain to a formal accord."""
 
-    rounds = 2
-    formality = 0.8
-    reads = ("orgs.peak", "orgs.sector")
+    bargains = True
+    reads = (*Aggregation.reads, "orgs.peak", "orgs.sector")
 
     def negotiating_pairs(self, model, drafts):
         speaks, _, lead_is_peak = peak_delegates(model, drafts)
@@ -54,10 +63,11 @@ class PeakBargaining(Aggregation):
 
 
 class Multilateral(Aggregation):
-    """Multilateral bargaining: every member negotiates with every other, in two rounds."""
+    """Multilateral bargaining: every member bargains with every other, to a memorandum of
+    understanding."""
 
-    rounds = 2
-    formality = 0.5
+    agreement = "memorandum"
+    bargains = True
 
     def negotiating_pairs(self, model, drafts):
         k = drafts.sizes

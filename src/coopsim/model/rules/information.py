@@ -1,4 +1,8 @@
-"""Information rules: who monitors whom, how intensely, and who pays for it."""
+"""Information rules: who monitors whom, and who pays for it.
+
+A rule says, per member row, the chance it is observed this step (``coverage``) and draws who is
+from the step's monitoring numbers (one uniform per row, the same in every mode). A short-funded
+state monitors less: a state-paid rule's coverage is scaled by the enforcement strength."""
 
 from __future__ import annotations
 
@@ -13,42 +17,62 @@ if TYPE_CHECKING:
 
 
 class Information(Rule):
-    """Who is monitored (a share of members each step) and who pays for monitoring."""
+    """Who is observed each step, and who pays for monitoring."""
 
     slot = "information"
-    intensity: ClassVar[float]  # share of members monitored each step
     state_pays: ClassVar[bool]  # monitoring paid from the state's budget (else the partnership)
-    reads = ("enforcement_strength",)
+    reads = ("incentives.monitoring", "enforcement_strength")
+
+    def coverage(self, model: CoopModel, organisation: np.ndarray) -> np.ndarray:
+        """The chance that a member row of each given organisation is observed at full funding."""
+        return np.full(len(organisation), model.config.incentives.monitoring)
+
+    def draws(self, model: CoopModel, rnd: Round) -> np.ndarray:
+        """The uniform number deciding whether each row is observed (default: its own)."""
+        return rnd.monitor_draw
 
     def detect(self, model: CoopModel, rnd: Round) -> tuple[np.ndarray, np.ndarray]:
         """Rows monitored this step, and those caught short."""
-        monitored = rnd.monitor_draw < self.intensity * model.enforcement_strength
+        chance = self.coverage(model, rnd.organisation) * model.enforcement_strength
+        monitored = self.draws(model, rnd) < chance
         return monitored, monitored & rnd.shortfall
 
 
 class Inspection(Information):
     """The state inspects every member, paid from its budget."""
 
-    intensity = 1.0
     state_pays = True
+    reads = ("enforcement_strength",)
+
+    def coverage(self, model, organisation):
+        return np.ones(len(organisation))
 
 
 class Audit(Information):
-    """The referee audits half of the contracts each step, paid from its budget."""
+    """The referee audits a share (``incentives.monitoring``) of the contracts, paid from its
+    budget: every member of an audited partnership is observed."""
 
-    intensity = 0.5
     state_pays = True
+
+    def draws(self, model, rnd):
+        first = np.searchsorted(rnd.partnership, np.arange(len(rnd.ids)))  # rows are grouped
+        return rnd.monitor_draw[first][rnd.partnership]
 
 
 class PeakMonitoring(Information):
-    """Peak organisations monitor their members, paid by the partnership."""
+    """Peak organisations observe a share (``incentives.monitoring``) of their own members, paid
+    by the partnership; members outside every peak are not observed."""
 
-    intensity = 0.75
     state_pays = False
+    reads = ("incentives.monitoring", "orgs.peak_member")
+
+    def coverage(self, model, organisation):
+        insider = model.orgs.peak_member[organisation]
+        return np.where(insider, model.config.incentives.monitoring, 0.0)
 
 
 class PeerReview(Information):
-    """Members monitor each other (joint evaluation), paid by the partnership."""
+    """Members observe each other (joint evaluation): a share (``incentives.monitoring``) of
+    them each step, paid by the partnership."""
 
-    intensity = 0.6
     state_pays = False

@@ -18,7 +18,6 @@ class Payoff(Rule):
 
     slot = "payoff"
     rewards: ClassVar[bool] = False  # the state pays rewards for delivery
-    reward_share: ClassVar[float] = 1.0  # most of the budget rewards may take
     reads = ("incentives", "orgs.last_warning")
     writes = ("orgs.last_warning",)
 
@@ -64,8 +63,8 @@ def punish(model: CoopModel, rnd: Round, caught: np.ndarray, graduated: bool):
 
 
 class AuthorityShares(Payoff):
-    """Shares weighted by authority; sanctions at once; no rewards; the left-over budget seeds
-    the state's partnerships by their size."""
+    """Shares in proportion to authority; sanctions at once; no rewards; the left-over budget
+    seeds the state's partnerships by their size."""
 
     reads = ("incentives", "orgs.authority")
 
@@ -73,7 +72,7 @@ class AuthorityShares(Payoff):
         return False  # command and control: no warning first
 
     def benefit_weights(self, model, rnd):
-        return model.orgs.authority[rnd.organisation] + 0.05
+        return model.orgs.authority[rnd.organisation]
 
     def spend(self, model, budget, rnd):
         counts = np.bincount(rnd.partnership, minlength=len(rnd.ids))
@@ -83,7 +82,8 @@ class AuthorityShares(Payoff):
 
 class ContractShares(Payoff):
     """Value follows delivered contribution; contract penalties from the first breach; the state
-    pays for delivery and finances contracts by what they delivered."""
+    pays for delivery (from at most ``incentives.reward_budget`` of its budget) and finances
+    contracts by what they delivered."""
 
     rewards = True
 
@@ -118,10 +118,10 @@ class SectorQuotas(Payoff):
 
 class AgreedShares(Payoff):
     """Half shared equally, half by contribution; graduated sanctions as the incentives say;
-    rewards from at most half the budget, the rest on capacity building and seed funding."""
+    rewards from at most ``incentives.reward_budget`` of the budget, the rest on capacity
+    building and seed funding."""
 
     rewards = True
-    reward_share = 0.5  # the activator keeps half its budget for capacity and seed funding
 
     def benefit_weights(self, model, rnd):
         n = len(rnd.ids)
