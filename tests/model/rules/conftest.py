@@ -359,8 +359,9 @@ class Contract:
         pairs = np.asarray(rule.negotiating_pairs(model, drafts))
         assert pairs.shape == (len(drafts),) and np.issubdtype(pairs.dtype, np.integer)
         assert np.all(pairs >= 0)
-        assert isinstance(rule.rounds, int) and rule.rounds >= 1
-        assert 0.0 <= rule.formality <= 1.0
+        rounds = rule.rounds(model)
+        assert isinstance(rounds, int) and rounds >= 1
+        assert 0.0 <= rule.formality(model) <= 1.0
         return pairs
 
     # ---- information ----
@@ -386,7 +387,6 @@ class Contract:
         assert enf.warned_before.shape == (n,) and _subset(enf.warned_before, caught)
         np.testing.assert_array_equal(enf.monitored, monitored)
         assert isinstance(rule.graduated(model), bool) and isinstance(rule.rewards, bool)
-        assert 0.0 <= rule.reward_share <= 1.0
         return enf
 
     @staticmethod

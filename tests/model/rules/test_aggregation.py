@@ -34,7 +34,7 @@ def test_a_decree_is_told_to_each_member_once(model_of):
     lead = int(np.flatnonzero(model.orgs.is_government)[0])
     proposal = propose(model, lead, 4)
     terms = proposal.terms
-    assert terms.rounds == 1 and aggregation.Decree.rounds == 1
+    assert terms.rounds == 1 and aggregation.Decree().rounds(model) == 1
     np.testing.assert_array_equal(terms.negotiating_pairs, [len(proposal.members) - 1])
 
 
@@ -87,10 +87,10 @@ def test_members_of_one_sector_are_spoken_for_by_one_peak(model_of, make_drafts)
 # ---- Multilateral (governance) ---------------------------------------------------------------
 
 
-def test_every_member_bargains_with_every_other_in_two_rounds(model_of, make_drafts):
+def test_every_member_bargains_with_every_other_for_the_bargaining_rounds(model_of, make_drafts):
     model = model_of("governance")
     drafts = make_drafts([[30, 40], [31, 41, 42], [32, 43, 44, 45, 46]])
     np.testing.assert_array_equal(
         aggregation.Multilateral().negotiating_pairs(model, drafts), [1, 3, 10]
     )
-    assert aggregation.Multilateral.rounds == 2
+    assert aggregation.Multilateral().rounds(model) == model.config.costs.bargaining_rounds

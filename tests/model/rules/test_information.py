@@ -49,7 +49,9 @@ def test_monitoring_shrinks_with_the_money_for_it(rule, model_of, make_round):
     watches everyone watched before, and full strength more than half strength."""
     model = model_of("governance")
     draws = np.arange(200) / 200
-    rnd = make_round(model, np.arange(200) % model.orgs.n, np.zeros(200), monitor_draw=draws)
+    insiders = np.flatnonzero(model.orgs.peak_member)  # members every monitor may watch
+    who = insiders[np.arange(200) % len(insiders)]
+    rnd = make_round(model, who, np.zeros(200), partnership=np.arange(200), monitor_draw=draws)
     watched = []
     for strength in STRENGTHS:
         model.enforcement_strength = strength
