@@ -422,6 +422,13 @@ class Incentives:
         "Share a sampling monitor observes each step: the referee's audit (contracts), peaks "
         "(their members), peers (each other). The statist inspection observes every member.",
     )
+    peak_dues: NonNegative = _param(
+        0.02,
+        "Dues a peak's member pays into its pool per partnership per month, where peaks pay "
+        "for monitoring (the corporatist information rule); the pool pays for monitoring and "
+        "sanctioning members and takes in their fines.",
+        "value/step",
+    )
     graduated: bool = _param(
         True,
         "Warn first, sanction only repeat shortfalls (the statist and pluralist payoff rules "

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coopsim.model import peaks
 from coopsim.model.costs import transaction_costs
 from coopsim.model.rules.base import Round
 from coopsim.model.step import in_round
@@ -45,7 +46,8 @@ def expected_incentives(model: CoopModel, organisation: np.ndarray):
     inc = model.config.incentives
     orgs = model.orgs
     pay = model.mode.payoff
-    seen = model.mode.information.coverage(model, organisation) * model.enforcement_strength
+    info = model.mode.information
+    seen = info.coverage(model, organisation) * info.strength(model, organisation)
     warned = (model.steps - orgs.last_warning[organisation]) <= inc.warning_memory
     sanction_now = np.where(warned | (not pay.graduated(model)), 1.0, 0.3)
     s = orgs.incentive_sensitivity[organisation]
@@ -60,11 +62,15 @@ def enforce_and_spend(model: CoopModel, state: StepState) -> None:
     partnership as the mode says; the state spends what is left on seed finance and training."""
     s, info = state, model.mode.information
     budget = model.budget
-    if info.state_pays:
-        planned = model.config.costs.monitoring * float(info.coverage(model, s.org).sum())
+    coverage = info.coverage(model, s.org)
+    s.dues = np.zeros(len(s.rows))
+    if info.payer == "state":
+        planned = model.config.costs.monitoring * float(coverage.sum())
         model.enforcement_strength = min(1.0, budget / planned) if planned > 0 else 1.0
     else:
         model.enforcement_strength = 1.0
+    if info.payer == "peak":
+        peaks.collect_dues(model, s, coverage)
     monitored, caught = info.detect(model, s.round)
     enf = model.mode.payoff.enforce(model, s.round, monitored, caught)
     s.sanction, s.warned_before = enf.sanction, enf.warned_before
@@ -84,13 +90,16 @@ def _pay_for_enforcement(model: CoopModel, s: StepState, enf: Enforcement, budge
         costs, monitored=float(enf.monitored.sum()), actions=float(s.sanctioned.sum())
     )
     s.owed = model.partnerships_table.pending_cost[s.ids]
-    if model.mode.information.state_pays:
+    payer = model.mode.information.payer
+    if payer == "state":
         due = mon_cost + enf_cost
         paid = min(budget, due)
         mon_cost, enf_cost = (c * paid / due if due > 0 else c for c in (mon_cost, enf_cost))
         budget -= paid
     else:
         per_row = costs.monitoring * enf.monitored + costs.enforcement * s.sanctioned
+        if payer == "peak":
+            per_row = peaks.pay_and_fine(model, s, per_row)
         s.owed = s.owed + np.bincount(s.pid, weights=per_row, minlength=len(s.ids))
     s.monitoring_costs, s.enforcement_costs = float(mon_cost), float(enf_cost)
     s.sanctions = int(s.sanctioned.sum())

@@ -68,6 +68,11 @@ def invariant_violations(model: CoopModel) -> list[str]:
         accounted = led["benefits"] + led["costs_paid"]
         if abs(led["value"] - accounted) > 1e-6 * max(1.0, led["value"]):
             problems.append(f"value not accounted for ({led['value']} vs {accounted})")
+        pool = led["peak_pool_before"] + led["peak_pool_in"] - led["peak_pool_out"]
+        if abs(pool - led["peak_pool_after"]) > 1e-9 * max(1.0, pool):
+            problems.append(f"peak pools not accounted for ({pool} vs {led['peak_pool_after']})")
+        if led["peak_pool_after"] < -1e-9:
+            problems.append("a peak's pool is overdrawn")
         if led["budget_left"] < -1e-6:
             problems.append(f"budget overspent by {-led['budget_left']}")
     last = {k: v for k, v in model.record.last().items() if isinstance(v, (int, float))}

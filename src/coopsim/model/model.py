@@ -159,7 +159,9 @@ class CoopModel(mesa.Model):
         self.demand = self.demand_level
         self.budget = 0.0
         self.budget_share = np.ones(int(self.orgs.is_government.sum()))  # left after cuts
-        self.enforcement_strength = 1.0
+        self.enforcement_strength = 1.0  # share of planned monitoring the state can pay
+        self.peak_pool = np.zeros(len(SECTORS))  # each sector's peak's pool (value units)
+        self.peak_strength = np.ones(len(SECTORS))  # share of planned monitoring it can pay
         self.reward_paid_share = 1.0  # share of earned rewards the budget paid last time
         self.last_value = 0.0  # public value produced in the last step
         self.members_replaced = 0  # seats re-tendered since the last record

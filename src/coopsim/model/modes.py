@@ -80,7 +80,7 @@ MODE_RULES: dict[str, dict[str, type]] = {
     "corporatism": {
         "boundary": boundary.Insiders,
         "position": position.Delegates,
-        "choice": choice.PeakConsent,
+        "choice": choice.PeakMembership,
         "aggregation": aggregation.PeakBargaining,
         "information": information.PeakMonitoring,
         "payoff": payoff.SectorQuotas,

@@ -322,6 +322,14 @@ _STEP: tuple[Output | str, ...] = (
     _out("cross_sector_share", "step", "float", "Cross-sector share", "share of partnerships",
          "Share of this step's active partnerships whose members span at least two sectors "
          "(0 when none is active).", **_SHARE),
+    _out("peak_dues", "step", "float", "Peak dues", _PER_MONTH,
+         "Dues members paid into their peaks' pools this step (only where peaks pay for "
+         "monitoring).", **_COUNT),
+    _out("peak_pool", "step", "float", "Peak pools", "value units",
+         "What the peaks' pools hold after this step's dues, fines and costs.", **_COUNT),
+    _out("peak_expulsions", "step", "int", "Peak expulsions", "count per month",
+         "Members expelled from their peak this step for leaving a partnership early.",
+         **_COUNT),
     _out("exit_penalties", "step", "float", "Exit penalties", _PER_MONTH,
          "Penalties members paid this step for leaving before their term ended (the choice "
          "rule's cost of exit; zero under rules whose exit is free).", **_COUNT),

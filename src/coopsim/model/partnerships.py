@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from coopsim.model import peaks
 from coopsim.model.arrays import ranges, run_ids, unique_inverse
 from coopsim.model.sectors import GOAL_DIMENSIONS
 from coopsim.model.step import in_round
@@ -316,10 +317,13 @@ def exit_and_dissolve(model: CoopModel, state: StepState) -> None:
     mem.observed[state.rows] = state.observed
     cause = _exit_causes(model, state)
     leaving = cause > 0
-    paid = np.where(leaving & (cause != CAUSE["shock"]), state.exit_cost, 0.0)
+    chose = leaving & (cause != CAUSE["shock"])
+    paid = np.where(chose & model.mode.choice.pays_on_exit, state.exit_cost, 0.0)
     model.orgs.payoff -= np.bincount(state.org, weights=paid, minlength=model.orgs.n)
     state.exit_penalties = float(paid.sum())
     model.leave(state.rows[leaving], cause[leaving], state.t)
+    peaks.readmit(model, state.t)
+    model.mode.choice.after_exit(model, state, chose)
     state.members_left = int(leaving.sum())
     _settle(model, state, leaving, cause)
 

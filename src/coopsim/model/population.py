@@ -65,6 +65,7 @@ class Organisations:
         self.peak_member = rng.random(n) < population.peak_membership
         self.peak = _peak_organisations(self.sector, self.endowment, self.peak_member)
         self.peak_member[self.peak[self.peak >= 0]] = True
+        self.expelled_until = np.full(n, -1, dtype=np.int64)  # outsider until (peak discipline)
 
         self.capacity = np.ones(n)  # share of endowment available (shocks lower it)
         self.crowding = np.zeros(n)  # eroded share of intrinsic motivation

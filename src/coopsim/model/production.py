@@ -151,7 +151,8 @@ def share_benefits(model: CoopModel, state: StepState) -> None:
     )
     benefit = net[pid] * norm
     standalone = cfg.production.stand_alone
-    gained = benefit * s.fit + s.reward - s.sanction
+    s.benefit = benefit
+    gained = benefit * s.fit + s.reward - s.sanction - s.dues
     s.membership_return = gained - standalone * s.delivered
     held = np.bincount(org, weights=s.committed_total, minlength=orgs.n)
     endowment = s.available.sum(axis=0)
@@ -173,4 +174,8 @@ def share_benefits(model: CoopModel, state: StepState) -> None:
         "costs_paid": float(paid_costs.sum()),
         "budget": float(model.budget),
         "budget_left": float(s.budget_left),
+        "peak_pool_before": s.peak_pool_before,
+        "peak_pool_in": s.peak_dues + s.peak_fines,
+        "peak_pool_out": s.peak_costs,
+        "peak_pool_after": s.peak_pool_after,
     }

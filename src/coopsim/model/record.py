@@ -133,6 +133,9 @@ def observe(model: CoopModel, state: StepState) -> None:
     row["public_value_cumulative"] = model.cumulative_value
     row["negotiation_costs"] = s.negotiation_costs
     row["transaction_costs"] = s.negotiation_costs + s.monitoring_costs + s.enforcement_costs
+    row["peak_dues"] = s.peak_dues
+    row["peak_pool"] = float(model.peak_pool.sum())
+    row["peak_expulsions"] = s.peak_expulsions
     row["demand_bound"] = int(s.demand_bound)
     row["cross_sector_share"] = cross_sector_share(model, s)
     row["members_replaced"] = model.members_replaced

@@ -90,8 +90,15 @@ class StepState:
     warned_before: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     reward: np.ndarray = _floats()
     owed: np.ndarray = _floats()  # transaction costs each partnership owes
+    dues: np.ndarray = _floats()  # peak dues per row (value units)
+    peak_dues: float = 0.0
+    peak_fines: float = 0.0
+    peak_costs: float = 0.0  # monitoring and enforcement costs the peaks' pools paid
+    peak_pool_before: float = 0.0
+    peak_pool_after: float = 0.0
 
     # benefits
+    benefit: np.ndarray = _floats()  # value units per row, before fit
     membership_return: np.ndarray = _floats()
 
     # exit
@@ -111,6 +118,7 @@ class StepState:
     benefit_by_sector: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))
     members_left: int = 0
     exit_penalties: float = 0.0
+    peak_expulsions: int = 0
     partnerships_dissolved: int = 0
     partnerships_completed: int = 0
     dilemma_strength: float = 0.0

@@ -1,8 +1,8 @@
 """Choice rules: what a member may commit, and whether one who wants to leave may.
 
 The contract runs over all four rules; then each rule's own promises (Mandate: statism,
-Contract: pluralism, PeakConsent: corporatism, Voluntary: governance). Who may leave under the
-mandate and under peak consent is left to those rules' own tests."""
+Contract: pluralism, PeakMembership: corporatism, Voluntary: governance). Who may leave under the
+mandate and in a peak is left to those rules' own tests."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_only_members_who_want_to_leave_may_leave(rule, lived, contract, strengt
 # ---- commitments -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rule_class", [choice.Mandate, choice.Contract, choice.PeakConsent])
+@pytest.mark.parametrize("rule_class", [choice.Mandate, choice.Contract, choice.PeakMembership])
 def test_mandated_contracted_and_negotiated_commitments_are_the_preset(
     rule_class, model_of, make_drafts
 ):

@@ -20,6 +20,17 @@ SLOT = "information"
 STRENGTHS = (0.0, 0.25, 0.5, 1.0)
 
 
+def fund(model, rule, strength: float) -> None:
+    """Set the funding of the rule's payer: the state's or the peaks' (partnerships always pay
+    their own in full)."""
+    model.enforcement_strength = strength
+    model.peak_strength = np.full(len(model.peak_strength), strength)
+
+
+def funded_by_others(rule) -> bool:
+    return rule.payer in ("state", "peak")
+
+
 # ---- the contract, for every information rule ------------------------------------------------
 
 
@@ -39,9 +50,22 @@ def test_only_the_monitored_are_caught_and_only_for_a_shortfall(rule, lived, con
 
 
 def test_an_unfunded_monitor_watches_nobody(rule, lived):
-    lived.enforcement_strength = 0.0
+    if not funded_by_others(rule):
+        pytest.skip("a partnership pays for its own monitoring: never unfunded")
+    fund(lived, rule, 0.0)
     monitored, caught = rule.detect(lived, lived.state.round)
     assert not monitored.any() and not caught.any()
+
+
+def test_partnerships_paying_their_own_monitoring_ignore_what_the_state_and_peaks_can_pay(
+    rule, lived
+):
+    if funded_by_others(rule):
+        pytest.skip("the state or the peaks pay for this monitoring")
+    fund(lived, rule, 1.0)
+    full = rule.detect(lived, lived.state.round)[0]
+    fund(lived, rule, 0.0)
+    np.testing.assert_array_equal(rule.detect(lived, lived.state.round)[0], full)
 
 
 def test_monitoring_shrinks_with_the_money_for_it(rule, model_of, make_round):
@@ -52,9 +76,11 @@ def test_monitoring_shrinks_with_the_money_for_it(rule, model_of, make_round):
     insiders = np.flatnonzero(model.orgs.peak_member)  # members every monitor may watch
     who = insiders[np.arange(200) % len(insiders)]
     rnd = make_round(model, who, np.zeros(200), partnership=np.arange(200), monitor_draw=draws)
+    if not funded_by_others(rule):
+        pytest.skip("a partnership pays for its own monitoring in full")
     watched = []
     for strength in STRENGTHS:
-        model.enforcement_strength = strength
+        fund(model, rule, strength)
         watched.append(rule.detect(model, rnd)[0])
     for less, more in pairwise(watched):
         assert not np.any(less & ~more)
@@ -63,10 +89,12 @@ def test_monitoring_shrinks_with_the_money_for_it(rule, model_of, make_round):
 
 
 def test_members_expect_nothing_of_an_unfunded_monitor_and_more_of_a_funded_one(rule, lived):
-    orgs = np.arange(lived.orgs.n)
+    if not funded_by_others(rule):
+        pytest.skip("a partnership pays for its own monitoring in full")
+    orgs = np.flatnonzero(lived.orgs.peak_member)  # members every monitor may watch
     expected = {}
     for strength in (0.0, 0.5, 1.0):
-        lived.enforcement_strength = strength
+        fund(lived, rule, strength)
         expected[strength] = expected_incentives(lived, orgs)
     reward, sanction = expected[0.0]
     np.testing.assert_array_equal(reward, 0.0)
@@ -78,16 +106,17 @@ def test_members_expect_nothing_of_an_unfunded_monitor_and_more_of_a_funded_one(
 
 # ---- who pays --------------------------------------------------------------------------------
 
-PAID_BY_THE_STATE = {
-    information.Inspection: True,
-    information.Audit: True,
-    information.PeakMonitoring: False,
-    information.PeerReview: False,
+PAYER = {
+    information.Inspection: "state",
+    information.Audit: "state",
+    information.PeakMonitoring: "peak",
+    information.PeerReview: "partnership",
 }
 
 
-def test_the_state_pays_for_inspection_and_audit_the_partnership_for_peer_monitoring(rule):
-    assert rule.state_pays is PAID_BY_THE_STATE[type(rule)]
+def test_the_state_pays_for_inspection_and_audit_peaks_for_theirs_partners_for_peer_review(rule):
+    assert rule.payer == PAYER[type(rule)]
+    assert rule.state_pays is (PAYER[type(rule)] == "state")
 
 
 @pytest.mark.parametrize("budget", [0.0, 100.0])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from coopsim.model import peaks
 from coopsim.model.partnerships import CAUSE
 from coopsim.model.rules.base import Rule
 
@@ -19,6 +20,7 @@ class Choice(Rule):
     """What a member may commit, and what leaving costs it."""
 
     slot = "choice"
+    pays_on_exit: ClassVar[bool] = False  # the exit cost is a penalty paid now (else forfeited)
     reads = ("partnerships.commitment", "governance.contract_term", "state.membership_return")
     writes = ("state.exit_cost",)
 
@@ -29,6 +31,9 @@ class Choice(Rule):
     def exit_cost(self, model: CoopModel, state: StepState) -> np.ndarray:
         """What leaving now would cost each member row, in value units (default: nothing)."""
         return np.zeros(len(state.rows))
+
+    def after_exit(self, model: CoopModel, state: StepState, chose: np.ndarray) -> None:
+        """What follows for the rows that chose to leave (default: nothing more)."""
 
     def exits(self, model: CoopModel, state: StepState, cause: np.ndarray) -> np.ndarray:
         """Of the members who want to leave (``cause`` > 0), those who do, and why: a member
@@ -54,6 +59,7 @@ class Mandate(Choice):
     """Mandated commitment; leaving before the term ends costs a penalty while the state funds
     enforcement: ``incentives.sanction`` per unit of the commitment left undelivered."""
 
+    pays_on_exit = True
     reads = (*Choice.reads, "incentives.sanction", "enforcement_strength", "state.committed")
 
     def exit_cost(self, model, state):
@@ -77,17 +83,21 @@ class Contract(Choice):
     """Contracted commitment; a member leaves when it chooses to."""
 
 
-class PeakConsent(Choice):
-    """Negotiated commitment; a member leaves only with its peak's consent: when most of its
-    sector's members in partnerships want out too."""
+class PeakMembership(Choice):
+    """Negotiated commitment; a member of a peak that leaves before the term ends breaks ranks
+    and is expelled for a term (``governance.contract_term``): it forfeits the share its peak
+    negotiates for it (its benefit this month, for that term) and is an outsider until then."""
 
-    reads = ("partnerships.commitment", "orgs.sector")
+    reads = (*Choice.reads, "orgs.peak_member", "state.benefit")
+    writes = (*Choice.writes, "orgs.peak_member", "orgs.expelled_until")
 
-    def exits(self, model, state, cause):
-        cause = super().exits(model, state, cause)
-        groups = model.orgs.sector[state.org].astype(np.int64)
-        share = np.bincount(groups, weights=cause > 0) / np.maximum(np.bincount(groups), 1)
-        return np.where(share[groups] >= 0.5, cause, 0)
+    def exit_cost(self, model, state):
+        insider = model.orgs.peak_member[state.org]
+        forfeited = state.benefit * model.config.governance.contract_term
+        return np.where(insider, np.maximum(forfeited, 0.0), 0.0)
+
+    def after_exit(self, model, state, chose):
+        peaks.expel(model, state, chose)
 
 
 class Voluntary(Choice):

@@ -6,7 +6,7 @@ state monitors less: a state-paid rule's coverage is scaled by the enforcement s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
@@ -20,8 +20,17 @@ class Information(Rule):
     """Who is observed each step, and who pays for monitoring."""
 
     slot = "information"
-    state_pays: ClassVar[bool]  # monitoring paid from the state's budget (else the partnership)
+    payer: ClassVar[Literal["state", "partnership", "peak"]]  # who pays for monitoring
     reads = ("incentives.monitoring", "enforcement_strength")
+
+    @property
+    def state_pays(self) -> bool:
+        return self.payer == "state"
+
+    def strength(self, model: CoopModel, organisation: np.ndarray) -> np.ndarray | float:
+        """The share of its planned monitoring the payer can afford, per organisation observed:
+        the state's enforcement strength, a peak's, or 1 where partnerships pay."""
+        return model.enforcement_strength if self.payer == "state" else 1.0
 
     def coverage(self, model: CoopModel, organisation: np.ndarray) -> np.ndarray:
         """The chance that a member row of each given organisation is observed at full funding."""
@@ -33,7 +42,8 @@ class Information(Rule):
 
     def detect(self, model: CoopModel, rnd: Round) -> tuple[np.ndarray, np.ndarray]:
         """Rows monitored this step, and those caught short."""
-        chance = self.coverage(model, rnd.organisation) * model.enforcement_strength
+        org = rnd.organisation
+        chance = self.coverage(model, org) * self.strength(model, org)
         monitored = self.draws(model, rnd) < chance
         return monitored, monitored & rnd.shortfall
 
@@ -41,7 +51,7 @@ class Information(Rule):
 class Inspection(Information):
     """The state inspects every member, paid from its budget."""
 
-    state_pays = True
+    payer = "state"
     reads = ("enforcement_strength",)
 
     def coverage(self, model, organisation):
@@ -52,7 +62,7 @@ class Audit(Information):
     """The referee audits a share (``incentives.monitoring``) of the contracts, paid from its
     budget: every member of an audited partnership is observed."""
 
-    state_pays = True
+    payer = "state"
 
     def draws(self, model, rnd):
         first = np.searchsorted(rnd.partnership, np.arange(len(rnd.ids)))  # rows are grouped
@@ -61,10 +71,14 @@ class Audit(Information):
 
 class PeakMonitoring(Information):
     """Peak organisations observe a share (``incentives.monitoring``) of their own members, paid
-    by the partnership; members outside every peak are not observed."""
+    from their pools of members' dues (``incentives.peak_dues``); outsiders are not observed."""
 
-    state_pays = False
-    reads = ("incentives.monitoring", "orgs.peak_member")
+    payer = "peak"
+    reads = ("incentives.monitoring", "incentives.peak_dues", "orgs.peak_member", "peak_pool")
+    writes = ("peak_pool", "peak_strength")
+
+    def strength(self, model, organisation):
+        return model.peak_strength[model.orgs.sector[organisation]]
 
     def coverage(self, model, organisation):
         insider = model.orgs.peak_member[organisation]
@@ -75,4 +89,4 @@ class PeerReview(Information):
     """Members observe each other (joint evaluation): a share (``incentives.monitoring``) of
     them each step, paid by the partnership."""
 
-    state_pays = False
+    payer = "partnership"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from coopsim.model.rules.base import Enforcement, Round, Rule
+from coopsim.model.sectors import SECTORS
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
@@ -107,7 +108,7 @@ class SectorQuotas(Payoff):
 
     def benefit_weights(self, model, rnd):
         sector = model.orgs.sector[rnd.organisation].astype(np.int64)
-        key = rnd.partnership * 4 + sector
+        key = rnd.partnership * len(SECTORS) + sector
         _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
         return 1.0 / counts[inverse]
 
