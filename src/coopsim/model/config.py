@@ -184,6 +184,37 @@ class Population:
 # Governance, environment and shocks
 
 
+def _rule(slot: str, decides: str) -> Any:
+    return _param(
+        None,
+        f"The {slot} rule ({decides}) taken from this mode instead of the mode's own "
+        "(empty: the mode's own).",
+    )
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A hybrid: slots whose rule is taken from another mode, each named by that mode (docs/ODD.md
+    §7.15 lists the rules). Unnamed slots keep the governing mode's own rule."""
+
+    __pydantic_config__ = _CONFIG
+    boundary: Mode | None = _rule("boundary", "who may initiate and join")
+    position: Mode | None = _rule("position", "who ranks the candidates, and how")
+    choice: Mode | None = _rule("choice", "what a member commits; what leaving costs")
+    aggregation: Mode | None = _rule("aggregation", "how terms are decided")
+    information: Mode | None = _rule("information", "who monitors whom, paid by whom")
+    payoff: Mode | None = _rule("payoff", "shares, sanctions, rewards, the state's spending")
+    scope: Mode | None = _rule("scope", "the objective")
+
+    def chosen(self) -> dict[str, str]:
+        """The slots overridden, and the mode each takes its rule from."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def merged(self, other: Rules) -> Rules:
+        """These overrides, with ``other``'s taking precedence slot by slot."""
+        return Rules(**(self.chosen() | other.chosen()))
+
+
 @dataclass(frozen=True)
 class ModeSwitch:
     """A reform: the governance mode changes at a step."""
@@ -193,6 +224,9 @@ class ModeSwitch:
         1, "Step at which the new mode rules."
     )
     mode: Mode = _param("governance", "The new governance mode.")
+    rules: Rules = _part(
+        Rules, "Slots of the new mode taken from other modes (over `governance.rules`)."
+    )
 
 
 @dataclass(frozen=True)
@@ -201,6 +235,11 @@ class Governance:
 
     __pydantic_config__ = _CONFIG
     mode: Mode = _param("governance", f"{' | '.join(MODES)} (the state's role).")
+    rules: Rules = _part(
+        Rules,
+        "A hybrid: slots whose rule comes from another mode, for the mode and every mode a "
+        "reform switches to.",
+    )
     switch: tuple[ModeSwitch, ...] = _param((), "Reforms: changes of mode during the run.")
     contract_term: Annotated[int, Interval(ge=1, le=240)] = _param(
         12,

@@ -150,8 +150,9 @@ class CoopModel(mesa.Model):
         present = [SECTORS[s] for s in np.unique(self.orgs.sector)]
         self.step_outputs = dict.fromkeys(outputs.names("step", sectors=present))  # in order
         self.shocks = ShockSchedule(config.shocks, self.orgs.names, self.orgs.sector)
-        self.mode: GovernanceMode = make_mode(config.governance.mode)
-        self.reforms = {s.at: (s.mode,) for s in config.governance.switch}
+        gov = config.governance
+        self.mode: GovernanceMode = make_mode(gov.mode, gov.rules.chosen())
+        self.reforms = {s.at: (s.mode, gov.rules.merged(s.rules).chosen()) for s in gov.switch}
         self.slots = np.zeros((n, config.partnerships.max_memberships), dtype=bool)  # held
         self._eligible = np.ones(n, dtype=bool)
 

@@ -143,6 +143,10 @@ def _overview(doc: Document, results: Results) -> None:
     else:
         rows.append(("Governance modes", ", ".join(results.modes)))
         rows.append(("Seeds per mode", f"{len(results.seeds)} (the same seeds for every mode)"))
+    hybrid = {k: v for k, v in ((scenario.get("governance") or {}).get("rules") or {}).items() if v}
+    if hybrid:
+        taken = ", ".join(f"{slot} rule of {mode}" for slot, mode in hybrid.items())
+        rows.append(("Hybrid rules", f"{taken} (in every mode of this report)"))
     steps = meta.get("steps_completed") or meta.get("steps") or scenario.get("steps")
     if steps is not None:
         rows.append(("Length", f"{steps} months (one step is one month)"))

@@ -120,6 +120,7 @@ def compare_modes(
     digest = io.short_hash(text, ",".join(modes), ",".join(map(str, seed_list)))
     fields = {
         "modes": modes,
+        "rules": scenario.governance.rules.chosen(),  # slots every mode takes from another
         "seeds": seed_list,
         "root_seed": scenario.seed,
         "steps": scenario.steps,

@@ -205,6 +205,7 @@ def run_scenario(
     fields = {
         "seed": scenario.seed,
         "mode": scenario.governance.mode,
+        "rules": scenario.governance.rules.chosen(),  # slots taken from other modes (a hybrid)
         "steps_planned": scenario.steps,
         "steps_completed": 0,
     }
