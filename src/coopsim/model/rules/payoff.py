@@ -67,7 +67,8 @@ class AuthorityShares(Payoff):
     """Shares in proportion to authority; sanctions at once; no rewards; the left-over budget
     seeds the state's partnerships by their size."""
 
-    reads = ("incentives", "orgs.authority")
+    reads = ("incentives", "orgs.last_warning", "orgs.authority")
+    writes = ()  # sanctions at once: no warnings
 
     def graduated(self, model):
         return False  # command and control: no warning first
@@ -87,6 +88,7 @@ class ContractShares(Payoff):
     contracts by what they delivered."""
 
     rewards = True
+    writes = ()  # penalties at once: no warnings
 
     def graduated(self, model):
         return False  # contract penalties apply from the first breach
@@ -104,7 +106,7 @@ class SectorQuotas(Payoff):
     """Equal shares per sector, split equally within it (the negotiated quota); sanctions as the
     incentives say; no rewards; the budget subsidises every partnership equally."""
 
-    reads = ("incentives", "orgs.sector")
+    reads = ("incentives", "orgs.last_warning", "orgs.sector")
 
     def benefit_weights(self, model, rnd):
         sector = model.orgs.sector[rnd.organisation].astype(np.int64)
@@ -134,6 +136,6 @@ class AgreedShares(Payoff):
     def spend(self, model, budget, rnd):
         training = np.zeros(model.orgs.n)
         members = np.bincount(rnd.organisation, minlength=model.orgs.n) > 0
-        training[members] = 0.5 * budget / np.count_nonzero(members)
-        seed = np.full(len(rnd.ids), 0.5 * budget / len(rnd.ids))
+        training[members] = 0.5 * budget / max(np.count_nonzero(members), 1)
+        seed = np.full(len(rnd.ids), 0.5 * budget / max(len(rnd.ids), 1))
         return {"seed": seed, "training": training}

@@ -52,8 +52,18 @@ class Purchaser(Position):
     re-tenders the weakest seat at the end of each contract term."""
 
     fills_every_seat = True
-    reads = ("orgs.available", "orgs.collaborative_capacity", "orgs.goals", "streams.formation")
-    writes = ("members (re-tendered seats)",)
+    reads = (
+        "orgs.available",
+        "orgs.collaborative_capacity",
+        "orgs.goals",
+        "streams.formation",
+        "governance.contract_term",
+        "production.stand_alone",
+        "partnerships.commitment",
+        "members",
+        "partnerships_table",
+    )
+    writes = ("members",)  # re-tendered seats
 
     def score(self, model, pool):
         return bids(model, pool.leads, pool.cands), model.streams.formation.random(pool.cands.shape)
