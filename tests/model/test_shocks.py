@@ -260,6 +260,7 @@ def test_capacity_floors_decide_who_leaves_and_who_may_join(exit_floor, left, en
         partnerships__shock_exit_capacity=exit_floor,
         partnerships__min_capacity=entry_floor,
         partnerships__initiation_rate=0.5,
+        partnerships__max_memberships=4,  # free slots after ten steps: capacity decides
     )
     model.run_for(10)
     assert model.orgs.memberships.sum() > 0

@@ -441,7 +441,8 @@ class Incentives:
     __pydantic_config__ = _CONFIG
     reward: NonNegative = _param(
         0.2,
-        "Reward per unit delivered, for members seen to deliver as committed (paid by the "
+        "Reward per unit delivered, for monitored members not seen below the defection "
+        "threshold (paid by the "
         "pluralist and governance payoff rules; the statist and corporatist rules pay none).",
         "value/unit",
     )
@@ -463,9 +464,10 @@ class Incentives:
     )
     peak_dues: NonNegative = _param(
         0.02,
-        "Dues a peak's member pays into its pool per partnership per month, where peaks pay "
-        "for monitoring (the corporatist information rule); the pool pays for monitoring and "
-        "sanctioning members and takes in their fines.",
+        "Most a peak's member pays into its pool per partnership per month, where peaks pay "
+        "for monitoring (the corporatist information rule): dues cover what the pool lacks for "
+        "this month's monitoring; the pool pays for monitoring and sanctioning members and takes "
+        "in their fines.",
         "value/step",
     )
     graduated: bool = _param(
@@ -518,7 +520,7 @@ class TransactionCosts:
         "Rounds of peak and multilateral bargaining (a decree and a tender award take one).",
     )
     monitoring: NonNegative = _param(
-        0.03, "Per monitored member per unit of monitoring intensity.", "value/step"
+        0.03, "Per member observed by a monitor, per step.", "value/step"
     )
     enforcement: NonNegative = _param(0.05, "Per sanction or contract penalty applied.", "value")
 

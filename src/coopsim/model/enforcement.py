@@ -40,9 +40,10 @@ def monitor(model: CoopModel, state: StepState) -> None:
     )
 
 
-def expected_incentives(model: CoopModel, organisation: np.ndarray):
-    """(expected reward, expected sanction) per unit of commitment, weighted by sensitivity: what
-    an organisation expects from the information rule's monitoring and the payoff rule."""
+def expected_incentives(model: CoopModel, organisation: np.ndarray, weighted: bool = True):
+    """(expected reward, expected sanction) per unit of commitment, weighted by sensitivity
+    (``weighted``; else in value units): what an organisation expects from the information
+    rule's monitoring and the payoff rule."""
     inc = model.config.incentives
     orgs = model.orgs
     pay = model.mode.payoff
@@ -53,6 +54,10 @@ def expected_incentives(model: CoopModel, organisation: np.ndarray):
     s = orgs.incentive_sensitivity[organisation]
     expected_sanction = seen * inc.sanction * sanction_now if inc.sanction > 0 else 0.0
     expected_reward = seen * inc.reward * model.reward_paid_share if pay.rewards else 0.0
+    if not weighted:
+        return np.broadcast_to(expected_reward, organisation.shape), np.broadcast_to(
+            expected_sanction, organisation.shape
+        )
     return s * expected_reward, s * expected_sanction
 
 
@@ -64,6 +69,7 @@ def enforce_and_spend(model: CoopModel, state: StepState) -> None:
     budget = model.budget
     coverage = info.coverage(model, s.org)
     s.dues = np.zeros(len(s.rows))
+    s.peak_pool_before = s.peak_pool_after = float(model.peak_pool.sum())  # unless peaks pay
     if info.payer == "state":
         planned = model.config.costs.monitoring * float(coverage.sum())
         model.enforcement_strength = min(1.0, budget / planned) if planned > 0 else 1.0

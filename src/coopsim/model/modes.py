@@ -57,7 +57,7 @@ class GovernanceMode:
         return {slot: m for slot, m in self.rules.items() if m != self.name}
 
 
-#: Each mode's rules, slot by slot (docs/ODD.md §7.6 describes each rule).
+#: Each mode's rules, slot by slot (docs/ODD.md §7.15 describes each rule).
 MODE_RULES: dict[str, dict[str, type]] = {
     "statism": {
         "boundary": boundary.Agencies,

@@ -98,9 +98,9 @@ def contribute(model: CoopModel, state: StepState) -> None:
     )
     s.fit = model.members.fit[s.rows]  # alignment of the member's goals with the objective
     reward_exp, sanction_exp = expected_incentives(model, org)
-    expected_share = 1.0 / s.sizes[pid]
+    share = model.mode.payoff.marginal_share(model, s)  # what the member's sharing rule gives
     avg_product = model.partnerships_table.avg_product[s.ids][pid]
-    s.private_return = expected_share * avg_product * s.fit - cfg.production.stand_alone
+    s.private_return = share * avg_product * s.fit - cfg.production.stand_alone
     terms = MotivationTerms(
         mission=orgs.effective_motivation()[org] * s.fit,
         blame=np.maximum(0.0, orgs.responsibility[org] - orgs.authority[org]),
@@ -121,6 +121,8 @@ def contribute(model: CoopModel, state: StepState) -> None:
     s.free_riding_rate = float(np.mean(s.delivery < cfg.trust.defection_threshold))
     s.partner_trust = float(s.trust_in_partners.mean())
     s.dilemma_strength = float((-s.private_return).mean())  # > 0: delivering does not pay
+    reward, sanction = expected_incentives(model, org, weighted=False)
+    s.dilemma_after_incentives = float((-(s.private_return + reward + sanction)).mean())
 
 
 def crowding(model: CoopModel, state: StepState) -> None:

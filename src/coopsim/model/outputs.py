@@ -339,8 +339,14 @@ _STEP: tuple[Output | str, ...] = (
          "Partnerships that met their objective this step.", **_COUNT),
     _out("dilemma_strength", "step", "float", "Dilemma strength", "value units",
          "Mean over member rows of the stand-alone value a member forgoes by delivering one unit, "
-         "less its own equal-share, goal-valued return: positive when delivering does not pay "
-         "privately (a social dilemma)."),
+         "less the goal-valued return its sharing rule gives it (its marginal share): positive "
+         "when delivering does not pay privately (a social dilemma); negative when the sharing "
+         "rule makes delivering pay on its own."),
+    _out("dilemma_after_incentives", "step", "float", "Dilemma after incentives",
+         "value units",
+         "The dilemma strength less what a member expects per unit delivered from rewards and "
+         "avoided sanctions (monitoring chance × amount; value units, not weighted by its "
+         "sensitivity): positive when delivering still does not pay."),
     _out("public_value_cumulative", "step", "float", "Cumulative public value", "value units",
          "Public value produced from the first step to this one.", **_COUNT),
     _out("negotiation_costs", "step", "float", "Negotiation costs", _PER_MONTH,
@@ -434,6 +440,9 @@ _RUN: tuple[Output | str, ...] = (
          "Mean over the run's steps of the gain from withholding over delivering (the social "
          "dilemma; steps without partnerships count as 0).",
          derived=Derived("mean", "dilemma_strength")),
+    _out("dilemma_after_incentives", "run", "float", "Dilemma after incentives", "value units",
+         "Mean over the run's steps of the dilemma after expected rewards and sanctions.",
+         derived=Derived("mean", "dilemma_after_incentives")),
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean, from the first shock "

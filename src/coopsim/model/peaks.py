@@ -20,17 +20,20 @@ if TYPE_CHECKING:
 
 
 def collect_dues(model: CoopModel, s: StepState, coverage: np.ndarray) -> None:
-    """Dues in (per insider row, ``s.dues``), and each peak's monitoring strength this step:
-    what its pool can pay of the monitoring its members' coverage plans."""
+    """Dues in (per insider row, ``s.dues``): what each pool lacks for this month's planned
+    monitoring of its members, shared equally and at most ``incentives.peak_dues`` a row; and
+    each peak's monitoring strength: what its pool can pay of that plan."""
     orgs, n_sectors = model.orgs, len(model.peak_pool)
     insider = orgs.peak_member[s.org]
-    s.dues = np.where(insider, model.config.incentives.peak_dues, 0.0)
     sector = orgs.sector[s.org]
-    s.peak_pool_before = float(model.peak_pool.sum())
-    model.peak_pool += np.bincount(sector, weights=s.dues, minlength=n_sectors)
     planned = model.config.costs.monitoring * np.bincount(
         sector, weights=np.where(insider, coverage, 0.0), minlength=n_sectors
     )
+    lacking = np.maximum(planned - model.peak_pool, 0.0)
+    members = np.bincount(sector, weights=insider, minlength=n_sectors)
+    each = np.minimum(lacking / np.maximum(members, 1), model.config.incentives.peak_dues)
+    s.dues = np.where(insider, each[sector], 0.0)
+    model.peak_pool += np.bincount(sector, weights=s.dues, minlength=n_sectors)
     model.peak_strength = np.where(
         planned > 0, np.minimum(1.0, model.peak_pool / np.where(planned > 0, planned, 1.0)), 1.0
     )

@@ -182,6 +182,7 @@ _ROUND_OUTPUTS = (
     "partnerships_dissolved",
     "partnerships_completed",
     "dilemma_strength",
+    "dilemma_after_incentives",
 )
 
 

@@ -122,6 +122,7 @@ class StepState:
     partnerships_dissolved: int = 0
     partnerships_completed: int = 0
     dilemma_strength: float = 0.0
+    dilemma_after_incentives: float = 0.0
     ledger: dict[str, float] = field(default_factory=dict)  # the round's accounts (invariants)
 
     @property

@@ -73,7 +73,12 @@ def lived(request: pytest.FixtureRequest, rule: Rule) -> CoopModel:
     organisations busy, relationships made."""
     origin = rule_origin(rule.slot, rule)
     base = origin if request.param == "own" else MODES[(MODES.index(origin) + 1) % len(MODES)]
-    model = host(new_model(base, **COMMUNITIES, governance__contract_term=3), rule)
+    model = host(
+        new_model(
+            base, **COMMUNITIES, governance__contract_term=3, partnerships__max_memberships=4
+        ),
+        rule,
+    )  # room for more memberships: some organisations stay free to initiate and join
     model.run_for(LIVED_STEPS)
     assert model.partnerships_table.size > 0 and model.state.round is not None
     return model

@@ -103,7 +103,7 @@ class PeakMembership(Choice):
 class Voluntary(Choice):
     """Voluntary commitment that rises with the member's propensity to cooperate."""
 
-    reads = ("partnerships.commitment", "orgs.propensity")
+    reads = (*Choice.reads, "orgs.propensity")
 
     def commitment(self, model, drafts):
         share = model.config.partnerships.commitment * (0.5 + model.orgs.propensity[drafts.members])

@@ -74,7 +74,15 @@ class PeakMonitoring(Information):
     from their pools of members' dues (``incentives.peak_dues``); outsiders are not observed."""
 
     payer = "peak"
-    reads = ("incentives.monitoring", "incentives.peak_dues", "orgs.peak_member", "peak_pool")
+    reads = (
+        "incentives.monitoring",
+        "incentives.peak_dues",
+        "costs.monitoring",
+        "orgs.peak_member",
+        "orgs.sector",
+        "peak_pool",
+        "peak_strength",
+    )
     writes = ("peak_pool", "peak_strength")
 
     def strength(self, model, organisation):

@@ -12,6 +12,7 @@ from coopsim.model.sectors import SECTORS
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
+    from coopsim.model.step import StepState
 
 
 class Payoff(Rule):
@@ -40,6 +41,12 @@ class Payoff(Rule):
 
     def benefit_weights(self, model: CoopModel, rnd: Round) -> np.ndarray:
         """Each row's claim on its partnership's value (normalised within the partnership)."""
+        raise NotImplementedError
+
+    def marginal_share(self, model: CoopModel, state: StepState) -> np.ndarray:
+        """What a member row expects of the value one more unit it delivers creates: its fixed
+        share under a fixed sharing rule, the derivative of its share under one that follows
+        delivery (value taken as the partnership's average product times what it pools)."""
         raise NotImplementedError
 
     def spend(self, model: CoopModel, budget: float, rnd: Round) -> dict[str, np.ndarray]:
@@ -76,6 +83,13 @@ class AuthorityShares(Payoff):
     def benefit_weights(self, model, rnd):
         return model.orgs.authority[rnd.organisation]
 
+    def marginal_share(self, model, state):
+        authority = model.orgs.authority[state.org]
+        total = np.bincount(state.pid, weights=authority, minlength=len(state.ids))[state.pid]
+        return np.where(
+            total > 0, authority / np.where(total > 0, total, 1.0), 1.0 / state.sizes[state.pid]
+        )
+
     def spend(self, model, budget, rnd):
         counts = np.bincount(rnd.partnership, minlength=len(rnd.ids))
         seed = budget * counts / max(counts.sum(), 1)
@@ -96,6 +110,11 @@ class ContractShares(Payoff):
     def benefit_weights(self, model, rnd):
         return rnd.delivered + 1e-9
 
+    def marginal_share(self, model, state):
+        """Value follows delivery: with value = average product × units pooled, a member's
+        value is its own units times the average product, so every unit is its own."""
+        return np.ones(len(state.rows))
+
     def spend(self, model, budget, rnd):
         contract = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=len(rnd.ids))
         seed = budget * contract / contract.sum() if contract.sum() > 0 else contract
@@ -107,6 +126,17 @@ class SectorQuotas(Payoff):
     incentives say; no rewards; the budget subsidises every partnership equally."""
 
     reads = ("incentives", "orgs.last_warning", "orgs.sector")
+
+    def marginal_share(self, model, state):
+        return self._quota(model, state.org, state.pid)
+
+    def _quota(self, model, organisation, partnership):
+        """1 / (sectors present × members of the row's sector), per row."""
+        sector = model.orgs.sector[organisation].astype(np.int64)
+        key = partnership * len(SECTORS) + sector
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        sectors = np.bincount(np.unique(key) // len(SECTORS))[partnership]
+        return 1.0 / (sectors * counts[inverse])
 
     def benefit_weights(self, model, rnd):
         sector = model.orgs.sector[rnd.organisation].astype(np.int64)
@@ -132,6 +162,10 @@ class AgreedShares(Payoff):
         total = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=n)[rnd.partnership]
         by_contribution = np.where(total > 0, rnd.delivered / np.maximum(total, 1e-12), 1 / members)
         return 0.5 / members + 0.5 * by_contribution
+
+    def marginal_share(self, model, state):
+        """Half an equal share, half by contribution (where every unit is the member's own)."""
+        return 0.5 / state.sizes[state.pid] + 0.5
 
     def spend(self, model, budget, rnd):
         training = np.zeros(model.orgs.n)
