@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import traceback
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from coopsim.model.config import MODES
 
@@ -34,7 +36,59 @@ SUMMARY_INDICATORS = (
     "public_value_total",
 )
 
+
+class _OneLineErrors(TyperGroup):
+    """The ``coopsim`` group: a usage mistake (an unknown option, a missing argument, a value
+    out of range) is one line on stderr, ``coopsim COMMAND: --option: what is wrong``, and exit
+    code 2, like every other bad input; not Click's usage block."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `coopsim` alone: the help
+                typer.echo(exc.ctx.get_help())
+            elif isinstance(exc, _USAGE_ERROR):
+                _err(_usage_line(exc))
+            else:
+                _err(f"coopsim: {exc.format_message()}")
+            code: Any = exc.exit_code
+        except typer.Abort:
+            _err("coopsim: interrupted")
+            code = 1
+        else:  # Exit(n) comes back as n; a command returns None
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+# Click's exception classes, as the installed Typer uses them (its own copy of Click or Click).
+_USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _usage_line(exc: Any) -> str:
+    """A usage error on one line: the command, the parameter and what is wrong with it."""
+    command = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "coopsim"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = re.sub(r"^Invalid value for '?([^:']*)'?: ", r"\1: ", message)
+    message = message.replace("Input should be ", "must be ")
+    given = getattr(exc, "value", None)  # not every version of Click keeps it
+    if given is not None and "(got" not in message:
+        message += f" (got {given!r})"
+    return f"{command}: {message} (see {command} --help)"
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="coopsim",
     help=(
         "Agent-based simulation of cross-sector cooperation under four governance modes: "
@@ -714,7 +768,10 @@ def viz(
         if scenario:
             _load(scenario)  # invalid files stop here, with their lines
         module = _optional_module("coopsim.viz.app", "the browser visualisation")
-        module.serve(scenario, host=host, port=port)
+        try:
+            module.serve(scenario, host=host, port=port)
+        except module.PortUnavailable as exc:
+            raise BadInput(f"--port {port}: {exc.strerror}") from None
 
 
 @app.command()
@@ -736,7 +793,15 @@ def sweep(
     resume: Annotated[
         str | None, typer.Option(help="Continue an interrupted sweep directory.", metavar="DIR")
     ] = None,
-    set_: SetOpt = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a value of the base scenario by its dotted path, e.g. --set "
+            "steps=120 (repeatable; the sweep block is changed in the file).",
+            metavar="KEY.PATH=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory.
 

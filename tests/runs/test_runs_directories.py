@@ -262,7 +262,10 @@ def test_workers_that_import_an_unguarded_script_stop_and_leave_no_directory(tmp
         ('if __name__ == "__main__":\n    compare()\n', False),
         ("if '__main__' == __name__:\n    x = 1\n    compare()\n", False),
         ("try:\n    compare()\nfinally:\n    pass\n", True),
-        ('try:\n    if __name__ == "__main__":\n        compare()\nexcept OSError:\n    pass\n', False),
+        (
+            'try:\n    if __name__ == "__main__":\n        compare()\nexcept OSError:\n    pass\n',
+            False,
+        ),
         ("def main():\n    compare()\n\nmain()\n", True),
         ('def main():\n    compare()\n\nif __name__ == "__main__":\n    main()\n', False),
     ],

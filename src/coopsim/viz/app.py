@@ -111,8 +111,12 @@ def solara_arguments(host: str, port: int) -> list[str]:
     ]
 
 
+class PortUnavailable(OSError):
+    """``host:port`` cannot be listened on (in use, or not an address of this machine)."""
+
+
 def check_port(host: str, port: int) -> None:
-    """Raise OSError, saying what to do, when ``host:port`` cannot be listened on."""
+    """Raise ``PortUnavailable``, saying what to do, when ``host:port`` cannot be listened on."""
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
@@ -121,8 +125,10 @@ def check_port(host: str, port: int) -> None:
         try:
             sock.bind((host.strip("[]"), port))
         except OSError as exc:
-            raise OSError(
-                exc.errno, f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+            raise PortUnavailable(
+                exc.errno,
+                f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port "
+                "(or stop what uses it)",
             ) from None
 
 
@@ -147,8 +153,8 @@ def serve(
     """Serve the app until interrupted; each browser session gets its own model.
 
     An invalid scenario raises the scenario layer's error (a ``ValueError``) and an address in
-    use an ``OSError``, both before the server starts. A host that is not a loopback address
-    prints a warning to stderr. Returns when the server stops (Ctrl-C).
+    use ``PortUnavailable`` (an ``OSError``), both before the server starts. A host that is not
+    a loopback address prints a warning to stderr. Returns when the server stops (Ctrl-C).
     """
     path = None if scenario is None else str(Path(scenario).resolve())
     _start.cache_clear()
