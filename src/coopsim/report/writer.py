@@ -42,7 +42,9 @@ from coopsim.report.style import indicator_label, indicator_unit, pretty, save_f
 
 __all__ = ["DEFAULT_FORMATS", "write_report"]
 
-DEFAULT_FORMATS = ("png", "svg")
+DEFAULT_FORMATS = ("png",)
+FIGURE_FORMATS = ("png", "svg", "pdf")
+REPORTS = ("markdown", "html", "both", "none")
 MAX_SWEEP_OUTPUTS = 4
 EFFECT_INDICATORS = outputs.check(
     ("sustainability_index", "cooperation_rate", "public_value_total"), "run", role="indicator"
@@ -92,16 +94,24 @@ def _unit(name: str) -> str:
 
 
 class _Figures:
-    """Draws figures into ``figures/``; a figure that fails becomes a note, not a lost report."""
+    """Draws figures into ``figures/`` in ``formats`` (none: no figure is drawn, and the report
+    says so); a figure that fails becomes a note, not a lost report."""
 
     def __init__(self, directory: Path, formats: Sequence[str]):
         self.folder = directory / "figures"
-        self.formats = list(dict.fromkeys(["png", *formats]))
+        self.formats = list(dict.fromkeys(formats))
         self.blocks: list[FigureBlock] = []
         self.problems: list[str] = []
         self.notes: list[str] = []
+        if not self.formats:
+            self.notes.append(
+                "No figures: this directory's scenario sets `output.figures: []` "
+                "(`coopsim report` draws them when it lists a format, e.g. `[png]`)."
+            )
 
     def draw(self, name: str, caption: str, build: Callable[[], Figure]) -> FigureBlock | None:
+        if not self.formats:
+            return None
         try:
             fig = build()
             saved = save_figure(fig, self.folder, name, self.formats)
@@ -119,11 +129,24 @@ class _Figures:
         return block
 
 
+def _output(scenario: Any) -> dict[str, Any]:
+    output = scenario.get("output") if isinstance(scenario, dict) else None
+    return output if isinstance(output, dict) else {}
+
+
 def _formats(scenario: dict[str, Any]) -> list[str]:
-    """PNG and SVG always (the report needs them), plus what the scenario's output asks for."""
-    output = scenario.get("output") if isinstance(scenario.get("output"), dict) else {}
-    extra = [f for f in (output or {}).get("figures") or [] if f in ("png", "svg", "pdf")]
-    return list(dict.fromkeys([*DEFAULT_FORMATS, *extra]))
+    """The figure formats the scenario's ``output.figures`` asks for (PNG when it says none)."""
+    wanted = _output(scenario).get("figures", list(DEFAULT_FORMATS))
+    return [f for f in dict.fromkeys(wanted or []) if f in FIGURE_FORMATS]
+
+
+def _reports(scenario: dict[str, Any], report: str | None) -> tuple[str, ...]:
+    """Which reports to write: ``report`` if given, else the scenario's ``output.report``
+    (an explicit call writes both where the scenario says none)."""
+    chosen = report or _output(scenario).get("report") or "both"
+    if chosen not in REPORTS:
+        raise ValueError(f"report: expected one of {', '.join(REPORTS)} (got {chosen!r})")
+    return ("markdown", "html") if chosen in ("both", "none") else (chosen,)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -437,7 +460,9 @@ def _provenance(doc: Document, meta: dict[str, Any], directory: Path) -> None:
     doc.add(Table(["", ""], rows))
 
 
-def _run_document(directory: Path, formats: Sequence[str] | None) -> Document:
+def _run_document(
+    directory: Path, formats: Sequence[str] | None
+) -> tuple[Document, dict[str, Any]]:
     results = load_results(directory)
     if results.kind == "run":
         title = f"coopsim run: {results.name} ({results.modes[0]}, seed {results.seeds[0]})"
@@ -452,14 +477,14 @@ def _run_document(directory: Path, formats: Sequence[str] | None) -> Document:
         _run_summary(doc, results)
     else:
         _comparison_summary(doc, results)
-    figs = _Figures(directory, formats or _formats(results.scenario))
+    figs = _Figures(directory, _formats(results.scenario) if formats is None else formats)
     _result_figures(figs, results)
     doc.add(Heading("Figures"))
     doc.add(*figs.blocks)
     doc.add(*(Paragraph(note, "note") for note in figs.notes))
     _problems(doc, figs.problems)
     _provenance(doc, results.metadata, directory)
-    return doc
+    return doc, results.scenario
 
 
 def _problems(doc: Document, problems: Sequence[str]) -> None:
@@ -485,8 +510,11 @@ def _parameter_spec(value: Any) -> str:
     return str(value)
 
 
-def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
+def _sweep_document(
+    directory: Path, formats: Sequence[str] | None
+) -> tuple[Document, dict[str, Any]]:
     sweep = load_sweep(directory)
+    scenario = sweep.spec.get("scenario") if isinstance(sweep.spec.get("scenario"), dict) else {}
     meta, block = sweep.metadata, sweep.sweep
     design = sweep.design_kind
     points = meta.get("points") or (
@@ -543,11 +571,10 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
         doc.add(Paragraph("No finished run with outputs yet: nothing to summarise.", "warning"))
         _sweep_failures(doc, sweep)
         _provenance(doc, meta, directory)
-        return doc
+        return doc, scenario
 
     tables = S.sweep_tables(sweep, outputs)
-    scenario = sweep.spec.get("scenario") if isinstance(sweep.spec.get("scenario"), dict) else {}
-    figs = _Figures(directory, formats or _formats(scenario or {}))
+    figs = _Figures(directory, _formats(scenario) if formats is None else formats)
 
     doc.add(Heading("Summary"))
     summary_rows = []
@@ -648,10 +675,12 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
             doc.add(block_)
     for note in tables.notes:
         doc.add(Paragraph(note, "note"))
+    for note in figs.notes:
+        doc.add(Paragraph(note, "note"))
     _problems(doc, figs.problems)
     _sweep_failures(doc, sweep)
     _provenance(doc, meta, directory)
-    return doc
+    return doc, scenario
 
 
 def _strongest(tables: S.SweepTables, output: str) -> str:
@@ -710,15 +739,29 @@ def _sweep_failures(doc: Document, sweep: SweepResults) -> None:
 # Entry point
 
 
-def write_report(directory: str | Path, *, formats: Sequence[str] | None = None) -> Path:
-    """Draw the figures that apply to ``directory`` and write ``report.html`` and ``report.md``.
+def write_report(
+    directory: str | Path,
+    *,
+    formats: Sequence[str] | None = None,
+    report: str | None = None,
+) -> Path:
+    """Draw the figures that apply to ``directory`` and write its report.
 
     ``directory`` is a run, comparison or sweep directory (detected from metadata.json or the
-    files). Figures go to ``directory/figures/`` as PNG and SVG (and PDF when the scenario's
-    ``output.figures`` asks for it, or as ``formats`` says). Returns the path of report.html.
+    files). Figures go to ``directory/figures/`` in the formats of the scenario's
+    ``output.figures`` (PNG by default; none when it is empty), or as ``formats`` says. The
+    report is ``report.md``, ``report.html`` (self-contained: figures embedded) or both, as the
+    scenario's ``output.report`` says (both where it says none: this call asks for one), or as
+    ``report`` (markdown, html, both) says. Returns the path of report.html if it was written,
+    else of report.md.
     """
     path = Path(directory)
     kind = detect_kind(path)
-    doc = _sweep_document(path, formats) if kind == "sweep" else _run_document(path, formats)
-    io.atomic_write_text(path / "report.md", render_markdown(doc))
-    return io.atomic_write_text(path / "report.html", render_html(doc))
+    build = _sweep_document if kind == "sweep" else _run_document
+    doc, scenario = build(path, formats)
+    written = _reports(scenario, report)
+    if "markdown" in written:
+        out = io.atomic_write_text(path / "report.md", render_markdown(doc))
+    if "html" in written:
+        out = io.atomic_write_text(path / "report.html", render_html(doc))
+    return out
