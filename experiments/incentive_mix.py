@@ -17,7 +17,7 @@ import pandas as pd
 from _shared import analysis_dir, fmt, markdown_table, options, plt, run, save, write_text
 
 from coopsim.experiments import load_results, load_timeseries
-from coopsim.runs.stats import a12, a12_magnitude, mean_ci
+from coopsim.runs.stats import a12, a12_magnitude, bounds, mean_ci
 
 REWARD, SANCTION, GRADUATED = "incentives.reward", "incentives.sanction", "incentives.graduated"
 OUTPUTS = {
@@ -158,7 +158,9 @@ def _write_results(path, sweep, results: pd.DataFrame, regimes, out) -> None:
     for name, mask in regimes.items():
         cells = [name]
         for output in OUTPUTS:
-            _, mean, _, low, high = mean_ci(results.loc[mask, output].to_numpy())
+            _, mean, _, low, high = mean_ci(
+                results.loc[mask, output].to_numpy(), bounds=bounds(output)
+            )
             cells.append(f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]")
         rows.append(cells)
     best = results.loc[regimes["rewards + graduated sanctions"], "sustainability_index"]

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import traceback
@@ -210,8 +211,6 @@ def _is_dir(path: str | Path, label: str) -> bool:
 
 
 def _command() -> str:
-    import shlex
-
     return shlex.join(["coopsim", *sys.argv[1:]])
 
 
@@ -415,6 +414,15 @@ def run_comparison(
     return path, *_report(path, loaded, report)
 
 
+def _seeds_run(path: Path, frame: Any) -> int:
+    """Seeds per mode of a comparison (metadata.json), else the most runs any cell counts."""
+    try:
+        seeds = json.loads((path / "metadata.json").read_text(encoding="utf-8")).get("seeds")
+    except (OSError, ValueError):
+        seeds = None
+    return len(seeds) if isinstance(seeds, list) and seeds else int(frame["n"].max())
+
+
 def _summary_table(path: Path) -> None:
     """A short view of the comparison on stderr (the full tables are in the directory)."""
     import math
@@ -433,18 +441,30 @@ def _summary_table(path: Path) -> None:
     if frame.empty:
         return
     modes = list(dict.fromkeys(frame["mode"]))
-    seeds = int(frame["n"].max()) if len(frame) else 0
-    table = Table(title=f"mean ± 95% CI half-width, {seeds} seeds", title_justify="left")
+    seeds = _seeds_run(path, frame)
+    partial = bool((frame["n"] < seeds).any())
+    table = Table(
+        title=f"mean ± 95% CI half-width over {seeds} seeds",
+        title_justify="left",
+        caption="n=k: only k runs have a value (a median reached, ...)" if partial else None,
+        caption_justify="left",
+    )
     table.add_column("indicator", no_wrap=True)
     for mode in modes:
         table.add_column(mode, justify="right", no_wrap=True)
 
     def cell(row: Any) -> str:
+        n = int(row["n"])
+        count = f" (n={n})" if n < seeds else ""
         if not math.isfinite(row["mean"]):
-            return "–"
+            return "–" + count
         if not math.isfinite(row["ci_low"]):
-            return f"{row['mean']:.3g}"
-        return f"{row['mean']:.3g} ±{(row['ci_high'] - row['ci_low']) / 2:.2g}"
+            return f"{row['mean']:.3g}{count}"
+        # The interval may be clipped to the indicator's range: show its ends, not ± half.
+        low, high, mean = row["ci_low"], row["ci_high"], row["mean"]
+        if not math.isclose(mean - low, high - mean, rel_tol=1e-6, abs_tol=1e-12):
+            return f"{mean:.3g} [{low:.3g}, {high:.3g}]{count}"
+        return f"{mean:.3g} ±{(high - low) / 2:.2g}{count}"
 
     for indicator in shown:
         rows = frame[frame["indicator"] == indicator].set_index("mode")
@@ -805,7 +825,8 @@ def sweep(
 ) -> None:
     """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory.
 
-    Ctrl-C keeps the finished runs and prints the command that resumes the sweep.
+    Ctrl-C keeps the finished runs and prints the command that resumes the sweep. The figures
+    and report of a sweep: `coopsim report DIR` (the last line on stderr says so).
     """
     with _guard():
         if sweep_file is None and resume is None:
@@ -847,6 +868,7 @@ def sweep(
             _err(f"coopsim: {exc}")
             raise typer.Exit(1) from None
         typer.echo(str(path))
+        _err(f"figures and report: coopsim report {shlex.quote(str(path))}")
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,7 @@ at once. Organisations (``organisations``) are the readable face of the arrays.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Protocol
 
 import mesa
@@ -396,7 +397,8 @@ class CoopModel(mesa.Model):
         window = self.config.metrics.window
         for name in outputs.names("run"):
             if outputs.get(name, "run").derived is not None:
-                out[name] = outputs.derive(name, ts, window=window)
+                value = outputs.derive(name, ts, window=window)
+                out[name] = None if math.isnan(value) else value  # no step had a value
         out["sustainability_index"] = sustainability_index(
             ts["participation_rate"].to_numpy(), ts["cooperation_rate"].to_numpy(), window
         )

@@ -51,7 +51,7 @@ DType = Literal["int", "float", "bool", "str"]
 Statistic = Literal["window_mean", "mean", "sum"]
 LEVELS: tuple[str, ...] = get_args(Level)
 ROLES: tuple[str, ...] = get_args(Role)
-STATISTICS: dict[str, str] = {  # what each statistic is, in words
+STATISTICS: dict[str, str] = {  # what each statistic is, in words (steps without a value skipped)
     "window_mean": "mean over the last `metrics.window` steps",
     "mean": "mean over all steps",
     "sum": "sum over all steps",
@@ -146,6 +146,10 @@ def _pretty(name: str) -> str:
 
 _SHARE = {"low": 0.0, "high": 1.0}
 _COUNT = {"low": 0.0}
+# What a missing value means for a rate or a mean over members (no members: no value, not 0).
+_NO_ROUND = "no active partnership this month"
+_NO_WINDOW = "no partnership in the window"
+_NOTHING_SHARED = "nothing distributed this month"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,9 +186,10 @@ def _benefit_shares() -> tuple[Output, ...]:
             f"Benefit share: {_pretty(sector)}",
             "share of value",
             f"The {_pretty(sector)} sector's share of the benefit distributed this step "
-            "(0 when nothing was distributed).",
+            "(none when nothing was distributed).",
             family="benefit_share_<sector>",
             about=(sector,),
+            missing=_NOTHING_SHARED,
             **_SHARE,
         )
         for sector in SECTORS
@@ -241,7 +246,7 @@ FAMILIES: tuple[Family, ...] = (
         "step",
         "Benefit share: sector",
         "share of value",
-        "Each sector's share of the benefit distributed this step (0 when nothing was "
+        "Each sector's share of the benefit distributed this step (none when nothing was "
         "distributed); one column per sector.",
         _benefit_shares,
     ),
@@ -290,13 +295,14 @@ _STEP: tuple[Output | str, ...] = (
     _out("cooperation_rate", "step", "float", "Cooperation rate",
          "share of committed resources delivered",
          "Resources delivered ÷ resources committed over all active member rows this step "
-         "(0 when no partnership is active).", **_SHARE),
-    _out("free_riding_rate", "step", "float", "Free-riding rate", "share of members withholding",
-         "Share of active member rows whose delivery share is below `trust.defection_threshold`.",
+         "(none when nothing was committed: no partnership is active).", missing=_NO_ROUND,
          **_SHARE),
+    _out("free_riding_rate", "step", "float", "Free-riding rate", "share of members withholding",
+         "Share of active member rows whose delivery share is below `trust.defection_threshold` "
+         "(none when no partnership is active).", missing=_NO_ROUND, **_SHARE),
     _out("partner_trust", "step", "float", "Trust between partners", "effective trust, 0–1",
-         "Mean trust of active members in their co-members at the start of the round (0 when no "
-         "partnership is active).", **_SHARE),
+         "Mean trust of active members in their co-members at the start of the round (none "
+         "when no partnership is active).", missing=_NO_ROUND, **_SHARE),
     _out("public_value", "step", "float", "Public value", _PER_MONTH,
          "Public value produced this step, summed over partnerships after rationing by demand.",
          **_COUNT),
@@ -322,7 +328,8 @@ _STEP: tuple[Output | str, ...] = (
     _out("dilemma_strength", "step", "float", "Dilemma strength", "value units",
          "Mean over member rows of the stand-alone value a member forgoes by delivering one unit, "
          "less its own equal-share, goal-valued return: positive when delivering does not pay "
-         "privately (a social dilemma)."),
+         "privately (a social dilemma); none when no partnership is active.",
+         missing=_NO_ROUND),
     _out("public_value_cumulative", "step", "float", "Cumulative public value", "value units",
          "Public value produced from the first step to this one.", **_COUNT),
     _out("negotiation_costs", "step", "float", "Negotiation costs", _PER_MONTH,
@@ -373,8 +380,9 @@ _RUN: tuple[Output | str, ...] = (
          **_COUNT),
     _out("cooperation_rate", "run", "float", "Cooperation rate",
          "share of committed resources delivered",
-         "Share of committed resources actually delivered, averaged over the last "
-         "`metrics.window` steps.", derived=_window("cooperation_rate"), **_SHARE),
+         "Share of committed resources actually delivered, averaged over the steps of the last "
+         "`metrics.window` that had a partnership.", derived=_window("cooperation_rate"),
+         missing=_NO_WINDOW, **_SHARE),
     _out("participation_rate", "run", "float", "Participation rate",
          "share of organisations in a partnership",
          "Share of organisations in an active partnership, averaged over the last "
@@ -383,8 +391,9 @@ _RUN: tuple[Output | str, ...] = (
          "Mean effective trust over all relationships, averaged over the last `metrics.window` "
          "steps.", derived=_window("mean_trust"), **_SHARE),
     _out("free_riding_rate", "run", "float", "Free-riding rate", "share of members withholding",
-         "Share of members delivering far less than committed, averaged over the last "
-         "`metrics.window` steps.", derived=_window("free_riding_rate"), **_SHARE),
+         "Share of members delivering far less than committed, averaged over the steps of the "
+         "last `metrics.window` that had a partnership.", derived=_window("free_riding_rate"),
+         missing=_NO_WINDOW, **_SHARE),
     _out("public_value_total", "run", "float", "Public value, total", "value units",
          "Public value produced over the whole run.", derived=Derived("sum", "public_value"),
          **_COUNT),
@@ -407,9 +416,9 @@ _RUN: tuple[Output | str, ...] = (
     _out("benefit_gini", "run", "float", "Benefit Gini", "0 = equal, 1 = one takes all",
          "Inequality (Gini) of the benefits organisations received over the run.", **_SHARE),
     _out("dilemma_strength", "run", "float", "Dilemma strength", "value units",
-         "Mean over the run's steps of the gain from withholding over delivering (the social "
-         "dilemma; steps without partnerships count as 0).",
-         derived=Derived("mean", "dilemma_strength")),
+         "Mean over the run's steps with a partnership of the gain from withholding over "
+         "delivering (the social dilemma).",
+         derived=Derived("mean", "dilemma_strength"), missing="no partnership in the run"),
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean, from the first shock "
@@ -591,7 +600,7 @@ def derive(name: str, timeseries: Any, *, window: int) -> float:
     if output.derived is None:
         raise ValueError(f"{name!r} is not derived from a step output")
     statistic, source = output.derived
-    column = timeseries[source]
+    column = timeseries[source]  # pandas skips steps without a value (NaN); none at all: NaN
     if statistic == "window_mean":
         return float(column.tail(window).mean())
     if statistic == "sum":

@@ -3,6 +3,7 @@ the record phase that makes each step's row."""
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,8 @@ def observe(model: CoopModel, state: StepState) -> None:
     model.members_replaced = 0
     total = s.benefit_by_sector.sum()
     for k, name in enumerate(SECTORS):
-        row[f"benefit_share_{name}"] = float(s.benefit_by_sector[k] / total) if total > 0 else 0.0
+        share = s.benefit_by_sector[k] / total if total > 0 else math.nan  # a share of nothing
+        row[f"benefit_share_{name}"] = float(share)
     row["benefit_gini"] = gini(orgs.benefit_total)
     row.update(_sector_trust(model, eff))
     row["mean_propensity"] = float(orgs.propensity.mean()) if orgs.n else 0.0

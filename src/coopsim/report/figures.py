@@ -33,7 +33,7 @@ from coopsim.report.style import (
     pretty,
     style,
 )
-from coopsim.runs.stats import mean_ci
+from coopsim.runs.stats import bounds, mean_ci
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -445,7 +445,8 @@ def plot_survival(
                 alpha=0.8,
             )
             median = metrics.median_survival(km)
-            median_text = "median not reached" if median is None else f"median {median:g}"
+            pooled = " (pooled)" if n_seeds > 1 else ""
+            median_text = "median not reached" if median is None else f"median {median:g}{pooled}"
             handles.append(
                 Line2D(
                     [],
@@ -618,7 +619,9 @@ def comparison_from_summaries(summaries: pd.DataFrame, modes: Sequence[str]) -> 
         if values.notna().sum() == 0 or summaries[column].dtype == bool:
             continue
         for mode in modes:
-            n, mean, sd, low, high = mean_ci(values[summaries["mode"] == mode].to_numpy(float))
+            n, mean, sd, low, high = mean_ci(
+                values[summaries["mode"] == mode].to_numpy(float), LEVEL, bounds(column)
+            )
             rows.append(
                 {
                     "indicator": column,
