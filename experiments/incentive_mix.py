@@ -2,7 +2,7 @@
 
 A grid over the reward per unit delivered, the sanction per unit withheld and whether sanctions
 are graduated (a warning first), under the governance mode (which uses both) on the baseline
-scenario. MODEL.md pattern 3: sanctions alone crowd out intrinsic motivation; rewards with
+scenario. Pattern 3 (docs/ODD.md §1.2): sanctions alone crowd out intrinsic motivation; rewards with
 graduated sanctions sustain cooperation best. Writes heatmaps, motivation over time for four
 regimes, and ``results.md``.
 
@@ -184,7 +184,7 @@ def _write_results(path, sweep, results: pd.DataFrame, regimes, out) -> None:
         f"{fmt(value, 2)} ({a12_magnitude(value)}) on the sustainability index.",
         f"- Averaged over the whole grid, graduated sanctions give a sustainability index of "
         f"{fmt(grad.get(True, np.nan))} against {fmt(grad.get(False, np.nan))} at once.",
-        "- Pattern 3 of MODEL.md expects sanctions alone to erode intrinsic motivation "
+        "- Pattern 3 (docs/ODD.md §1.2) expects sanctions alone to erode intrinsic motivation "
         "(`motivation_over_time.png`) and rewards plus graduated sanctions to sustain "
         "cooperation best; where the tables say otherwise, report it.",
         "",

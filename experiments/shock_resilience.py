@@ -3,7 +3,7 @@
 One shock hits government agencies at month 72 of 150: capacity loss, budget cut, demand surge,
 trust shock or staff exodus, at two severities, under each governance mode. Depth is the
 largest relative fall of public value below its pre-shock level (the year before); recovery is
-the months until it is back at 90% of that level. MODEL.md pattern 5: a capacity shock to
+the months until it is back at 90% of that level. Pattern 5 (docs/ODD.md §1.2): a capacity shock to
 government hurts statism most. Writes heatmaps, depth against severity, recovery, public value
 around the shock, and ``results.md``.
 
@@ -211,7 +211,7 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
         f"under {hardest} (mean depth {fmt(by_mode[hardest], 2)}); statism against the other "
         f"modes: A12 = {fmt(value, 2)} ({a12_magnitude(value)}), the chance a statist run falls "
         "deeper than a run under another mode.",
-        "- Pattern 5 of MODEL.md expects statism to suffer most from a government capacity "
+        "- Pattern 5 (docs/ODD.md §1.2) expects statism to suffer most from a government capacity "
         "shock, with NGOs and firms carrying the work under governance. A trust shock or "
         "staff exodus may barely move public value in some modes; a depth of 0 means it never "
         "fell below 90% of its pre-shock level. Month-to-month noise alone gives depths of "

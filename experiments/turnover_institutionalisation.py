@@ -207,7 +207,8 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
         f"- Going from turnover {low:g} to {high:g} changes the sustainability index by "
         f"{loss_poor:+.3f} with no handover (χ = {handovers[0]:g}) and by {loss_good:+.3f} with "
         f"full handover (χ = {handovers[-1]:g}).",
-        "- Pattern 4 of MODEL.md expects turnover to erode cooperation where trust is personal, "
+        "- Pattern 4 (docs/ODD.md §1.2) expects turnover to erode cooperation where trust is "
+        "personal, "
         "and handover and institutionalisation to protect it: the change should be smaller "
         "(less negative) with good handover, and trust under high turnover should rise with "
         "the institutionalisation rate. Read the tables against that; if it does not hold, "

@@ -457,7 +457,8 @@ def _summary_table(path: Path) -> None:
         n = int(row["n"])
         count = f" (n={n})" if n < seeds else ""
         if not math.isfinite(row["mean"]):
-            return "–" + count
+            missing = outputs.get(row["indicator"], "run").missing
+            return f"– ({missing})" if missing else "–"
         if not math.isfinite(row["ci_low"]):
             return f"{row['mean']:.3g}{count}"
         # The interval may be clipped to the indicator's range: show its ends, not ± half.

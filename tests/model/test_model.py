@@ -15,6 +15,7 @@ from coopsim.model.config import Shock
 
 
 def _digest(frame: pd.DataFrame) -> str:
+    frame = frame.apply(lambda c: c.map(repr) if c.dtype == object else c)  # list columns
     return hashlib.sha256(
         pd.util.hash_pandas_object(frame, index=True).values.tobytes()
     ).hexdigest()

@@ -1,4 +1,5 @@
-"""Reduced pattern tests: the parts of MODEL.md's eight patterns that the model reproduces.
+"""Reduced pattern tests: the parts of the eight patterns (docs/ODD.md §1.2) that the model
+reproduces.
 
 Each test is a reduced version of one contrast of ``experiments/patterns.py`` (fewer seeds, shorter
 runs, only the arms it reads), run with common random numbers and judged by a one-sided paired

@@ -47,7 +47,7 @@ __all__ = [
 
 Level = Literal["step", "run", "partnership", "member"]
 Role = Literal["key", "context", "indicator"]
-DType = Literal["int", "float", "bool", "str"]
+DType = Literal["int", "float", "bool", "str", "list"]  # list: a list of text
 Statistic = Literal["window_mean", "mean", "sum"]
 LEVELS: tuple[str, ...] = get_args(Level)
 ROLES: tuple[str, ...] = get_args(Role)
@@ -56,8 +56,8 @@ STATISTICS: dict[str, str] = {  # what each statistic is, in words (steps withou
     "mean": "mean over all steps",
     "sum": "sum over all steps",
 }
-_PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
-_NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str"}
+_PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str", "list": "object"}
+_NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str", "list": "object"}
 
 
 class Derived(NamedTuple):
@@ -218,7 +218,7 @@ def _dissolutions() -> tuple[Output, ...]:
             f"dissolved_{cause}",
             "run",
             "int",
-            f"Dissolved by {_pretty(cause)}",
+            f"Dissolved: {_pretty(cause)}",
             "count per run",
             f"Partnerships dissolved over the run because {CAUSE_MEANINGS[cause]}.",
             family="dissolved_<cause>",
@@ -253,7 +253,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "dissolved_<cause>",
         "run",
-        "Dissolved by cause",
+        "Dissolved, by cause",
         "count per run",
         "Partnerships dissolved over the run, by cause: "
         + ", ".join(f"`{c}`" for c in CAUSES if c not in ("", "completed"))
@@ -442,8 +442,8 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
     _out("status", "partnership", "str", "Status", "",
          "`active`, `completed` (it met its objective) or `dissolved`.", values=STATUS_NAMES),
     _out("cause", "partnership", "str", "Cause", "",
-         "Why it ended: `completed`, or the cause of its dissolution (empty while active).",
-         values=CAUSES),
+         "Why it ended: `completed`, or the cause of its dissolution (none while active).",
+         values=tuple(c for c in CAUSES if c), missing="still active"),
     _out("age", "partnership", "int", "Age", "months",
          "Months from its founding to its end, or to the last step if still active.", **_COUNT),
     _out("mode", "partnership", "str", "Governance mode", "",
@@ -452,13 +452,13 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
          role="context"),
     _out("lead_sector", "partnership", "str", "Lead sector", "", "Sector of the lead.",
          role="context", values=SECTORS),
-    _out("members", "partnership", "str", "Members", "",
-         "Names of everyone who was ever a member, `;`-separated: the founding members, lead "
+    _out("members", "partnership", "list", "Members", "",
+         "Names of everyone who was ever a member, as a list: the founding members, lead "
          "first, then those who joined at a re-tender.", role="context"),
     _out("n_members", "partnership", "int", "Founding members", "count",
          "Number of founding members.", **_COUNT),
-    _out("sectors", "partnership", "str", "Sectors", "",
-         "Sectors of everyone in `members`, sorted and `;`-separated.", role="context"),
+    _out("sectors", "partnership", "list", "Sectors", "",
+         "Sectors of everyone in `members`, each once, sorted, as a list.", role="context"),
     _out("value", "partnership", "float", "Public value", "value units",
          "Public value the partnership produced over its life.", **_COUNT),
     _out("transaction_costs", "partnership", "float", "Transaction costs", "value units",
