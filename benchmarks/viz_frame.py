@@ -1,10 +1,11 @@
-"""A SolaraViz frame at 300 organisations: press Step, the model steps and every view redraws.
+"""An app frame at 300 organisations: press Step, the model steps and every view redraws.
 
 The app's own page (``coopsim.viz.app.Page`` inside Solara's ``AppLayout``, as the tests render
 it) is rendered headless, without a browser, from the baseline scenario scaled to 300
-organisations; a frame is one click of SolaraViz's Step button: ``model.step()``, then the status
-line, the network figure and the four time-series panels redrawn and encoded as PNG, and the
-widgets updated. Sending the frame to a browser and the browser drawing it are not included.
+organisations; a frame is one click of the Step button (Mesa's controller): ``model.step()``,
+then the status line, the network figure and the four time-series panels redrawn and encoded
+as PNG, and the widgets updated. Sending the frame to a browser and the browser drawing it are
+not included.
 
 Beside it, step for step, a second model with the same seed and settings is stepped and drawn
 through the same figure classes (``NetworkFigure.png``, ``TimeseriesPanels.pngs``) without
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int)
     args = parser.parse_args()
     frames = args.frames or (20 if args.quick else 60)
-    header(f"A SolaraViz frame (step and redraw) at {N} organisations")
+    header(f"An app frame (step and redraw) at {N} organisations")
     with tempfile.TemporaryDirectory(prefix="coopsim-bench-") as tmp:
         os.environ["COOPSIM_VIZ_SCENARIO"] = str(scenario_file(Path(tmp)))
         import ipyvuetify as vw
@@ -132,7 +133,7 @@ def main() -> None:
     print()
     print(
         f"{frames} frames from step 1: median {1e3 * whole:.0f} ms a frame, about "
-        f"{fps:.1f} frames/s; SolaraViz asks for one every {PLAY_INTERVAL_MS} ms when playing "
+        f"{fps:.1f} frames/s; the app asks for one every {PLAY_INTERVAL_MS} ms when playing "
         f"(a frame slower than that sets the pace). Still parts (axes, ticks) redrawn in full "
         f"in the twin: network {network.full_draws} of {frames + 1} draws, panels "
         f"{sum(f.full_draws for f in plots.figures)} of {4 * (frames + 1)}."

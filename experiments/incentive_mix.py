@@ -2,7 +2,7 @@
 
 A grid over the reward per unit delivered, the sanction per unit withheld and whether sanctions
 are graduated (a warning first), under the governance mode (which uses both) on the baseline
-scenario. MODEL.md pattern 3: sanctions alone crowd out intrinsic motivation; rewards with
+scenario. Pattern 3 (docs/ODD.md §1.2): sanctions alone crowd out intrinsic motivation; rewards with
 graduated sanctions sustain cooperation best. Writes heatmaps, motivation over time for four
 regimes, and ``results.md``.
 
@@ -17,7 +17,7 @@ import pandas as pd
 from _shared import analysis_dir, fmt, markdown_table, options, plt, run, save, write_text
 
 from coopsim.experiments import load_results, load_timeseries
-from coopsim.runs.stats import a12, a12_magnitude, mean_ci
+from coopsim.runs.stats import a12, a12_magnitude, bounds, mean_ci
 
 REWARD, SANCTION, GRADUATED = "incentives.reward", "incentives.sanction", "incentives.graduated"
 OUTPUTS = {
@@ -158,7 +158,9 @@ def _write_results(path, sweep, results: pd.DataFrame, regimes, out) -> None:
     for name, mask in regimes.items():
         cells = [name]
         for output in OUTPUTS:
-            _, mean, _, low, high = mean_ci(results.loc[mask, output].to_numpy())
+            _, mean, _, low, high = mean_ci(
+                results.loc[mask, output].to_numpy(), bounds=bounds(output)
+            )
             cells.append(f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]")
         rows.append(cells)
     best = results.loc[regimes["rewards + graduated sanctions"], "sustainability_index"]
@@ -182,7 +184,7 @@ def _write_results(path, sweep, results: pd.DataFrame, regimes, out) -> None:
         f"{fmt(value, 2)} ({a12_magnitude(value)}) on the sustainability index.",
         f"- Averaged over the whole grid, graduated sanctions give a sustainability index of "
         f"{fmt(grad.get(True, np.nan))} against {fmt(grad.get(False, np.nan))} at once.",
-        "- Pattern 3 of MODEL.md expects sanctions alone to erode intrinsic motivation "
+        "- Pattern 3 (docs/ODD.md §1.2) expects sanctions alone to erode intrinsic motivation "
         "(`motivation_over_time.png`) and rewards plus graduated sanctions to sustain "
         "cooperation best; where the tables say otherwise, report it.",
         "",

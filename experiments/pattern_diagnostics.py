@@ -142,7 +142,7 @@ def main(argv=None) -> int:
     # Pattern 6: governance partners select themselves by goal fit.
     def one_sector(out):
         p = out.model.partnerships()
-        return float((~p["sectors"].str.contains(";")).mean())
+        return float((p["sectors"].map(len) == 1).mean())
 
     lines.append(
         row(

@@ -1,4 +1,4 @@
-"""Do the eight patterns of MODEL.md emerge? Paired experiments with common random numbers.
+"""Do the eight patterns of docs/ODD.md §1.2 emerge? Paired experiments with common random numbers.
 
     python experiments/patterns.py [--seeds N] [--steps N] [--out DIR] [--workers N] [--full]
                                    [--docs] [--only 1,3,...]

@@ -3,7 +3,7 @@
 One shock hits government agencies at month 72 of 150: capacity loss, budget cut, demand surge,
 trust shock or staff exodus, at two severities, under each governance mode. Depth is the
 largest relative fall of public value below its pre-shock level (the year before); recovery is
-the months until it is back at 90% of that level. MODEL.md pattern 5: a capacity shock to
+the months until it is back at 90% of that level. Pattern 5 (docs/ODD.md §1.2): a capacity shock to
 government hurts statism most. Writes heatmaps, depth against severity, recovery, public value
 around the shock, and ``results.md``.
 
@@ -29,9 +29,10 @@ from _shared import (
 from coopsim.experiments import load_results, load_timeseries
 from coopsim.model import MODES, SHOCK_KINDS
 from coopsim.report.style import MODE_COLOURS
-from coopsim.runs.stats import a12, a12_magnitude, mean_ci
+from coopsim.runs.stats import a12, a12_magnitude, bounds, mean_ci
 
 KIND, SEVERITY, MODE = "shocks.0.kind", "shocks.0.severity", "governance.mode"
+DEPTH = bounds("shock_depth")  # its intervals stay in [0, 1]
 
 
 def main() -> None:
@@ -91,7 +92,10 @@ def _depth_lines(results: pd.DataFrame, out) -> None:
     for ax, kind in zip(axes, SHOCK_KINDS, strict=True):
         for mode in MODES:
             chosen = results[(results[KIND] == kind) & (results[MODE] == mode)]
-            rows = [(s, *mean_ci(g["shock_depth"].to_numpy())) for s, g in chosen.groupby(SEVERITY)]
+            rows = [
+                (s, *mean_ci(g["shock_depth"].to_numpy(), bounds=DEPTH))
+                for s, g in chosen.groupby(SEVERITY)
+            ]
             table = pd.DataFrame(rows, columns=["s", "n", "mean", "sd", "low", "high"])
             ax.plot(table["s"], table["mean"], "o-", color=MODE_COLOURS[mode], label=mode, ms=4)
             ax.fill_between(
@@ -177,7 +181,7 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
         cells = [kind.replace("_", " ")]
         for mode in MODES:
             chosen = worst.loc[(worst[KIND] == kind) & (worst[MODE] == mode)]
-            _, mean, _, low, high = mean_ci(chosen["shock_depth"].to_numpy())
+            _, mean, _, low, high = mean_ci(chosen["shock_depth"].to_numpy(), bounds=DEPTH)
             recovered = chosen["shock_recovery_steps"].notna().mean()
             cells.append(
                 f"{fmt(mean, 2)} [{fmt(low, 2)}, {fmt(high, 2)}]; {recovered:.0%} recovered"
@@ -207,7 +211,7 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
         f"under {hardest} (mean depth {fmt(by_mode[hardest], 2)}); statism against the other "
         f"modes: A12 = {fmt(value, 2)} ({a12_magnitude(value)}), the chance a statist run falls "
         "deeper than a run under another mode.",
-        "- Pattern 5 of MODEL.md expects statism to suffer most from a government capacity "
+        "- Pattern 5 (docs/ODD.md §1.2) expects statism to suffer most from a government capacity "
         "shock, with NGOs and firms carrying the work under governance. A trust shock or "
         "staff exodus may barely move public value in some modes; a depth of 0 means it never "
         "fell below 90% of its pre-shock level. Month-to-month noise alone gives depths of "

@@ -16,7 +16,7 @@ import pandas as pd
 from _shared import analysis_dir, fmt, markdown_table, options, plt, run, save, write_text
 
 from coopsim.experiments import load_results, load_timeseries, surface
-from coopsim.runs.stats import a12, a12_magnitude, mean_ci
+from coopsim.runs.stats import a12, a12_magnitude, bounds, mean_ci
 
 RATE, HANDOVER, INST = "turnover.rate", "turnover.handover", "trust.institutionalisation"
 LABELS = {
@@ -83,7 +83,7 @@ def _heatmaps(path, out) -> None:
 def _band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     rows = []
     for value, group in frame.groupby(x):
-        n, mean, _, low, high = mean_ci(group[y].to_numpy())
+        n, mean, _, low, high = mean_ci(group[y].to_numpy(), bounds=bounds(y))
         rows.append({"x": value, "n": n, "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
@@ -173,7 +173,7 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
     inst_rows = []
     for inst in insts:
         at = results[(results[INST] == inst) & (results[RATE] == high)]
-        n, mean, _, lo, hi = mean_ci(at["mean_trust"].to_numpy())
+        n, mean, _, lo, hi = mean_ci(at["mean_trust"].to_numpy(), bounds=bounds("mean_trust"))
         inst_rows.append([f"{inst:g}", f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]", str(n)])
     loss_poor = float(rows[0][3])
     loss_good = float(rows[-1][3])
@@ -207,7 +207,8 @@ def _write_results(path, sweep, results: pd.DataFrame, out) -> None:
         f"- Going from turnover {low:g} to {high:g} changes the sustainability index by "
         f"{loss_poor:+.3f} with no handover (χ = {handovers[0]:g}) and by {loss_good:+.3f} with "
         f"full handover (χ = {handovers[-1]:g}).",
-        "- Pattern 4 of MODEL.md expects turnover to erode cooperation where trust is personal, "
+        "- Pattern 4 (docs/ODD.md §1.2) expects turnover to erode cooperation where trust is "
+        "personal, "
         "and handover and institutionalisation to protect it: the change should be smaller "
         "(less negative) with good handover, and trust under high turnover should rise with "
         "the institutionalisation rate. Read the tables against that; if it does not hold, "

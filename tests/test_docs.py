@@ -2,7 +2,7 @@
 
 Every parameter of ``parameter_table()`` has a row in the ODD's parameter table, with the code's
 default, range and unit; the table documents no parameter the code no longer has; every output
-the brief (MODEL.md) names is described in the ODD's observation section and produced by the model;
+the product brief names is described in the ODD's observation section and produced by the model;
 and that section's output tables are those of the outputs registry (``--regenerate`` writes them).
 """
 
@@ -18,7 +18,7 @@ from coopsim.model.config import parameter_table
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
-# The output columns MODEL.md names (part of the user contract).
+# The output columns the product brief names (part of the user contract).
 BRIEF_OUTPUTS = (
     "cooperation_rate",
     "participation_rate",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import traceback
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from coopsim.model.config import MODES
 
@@ -34,7 +37,59 @@ SUMMARY_INDICATORS = (
     "public_value_total",
 )
 
+
+class _OneLineErrors(TyperGroup):
+    """The ``coopsim`` group: a usage mistake (an unknown option, a missing argument, a value
+    out of range) is one line on stderr, ``coopsim COMMAND: --option: what is wrong``, and exit
+    code 2, like every other bad input; not Click's usage block."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `coopsim` alone: the help
+                typer.echo(exc.ctx.get_help())
+            elif isinstance(exc, _USAGE_ERROR):
+                _err(_usage_line(exc))
+            else:
+                _err(f"coopsim: {exc.format_message()}")
+            code: Any = exc.exit_code
+        except typer.Abort:
+            _err("coopsim: interrupted")
+            code = 1
+        else:  # Exit(n) comes back as n; a command returns None
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+# Click's exception classes, as the installed Typer uses them (its own copy of Click or Click).
+_USAGE_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _usage_line(exc: Any) -> str:
+    """A usage error on one line: the command, the parameter and what is wrong with it."""
+    command = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "coopsim"
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = re.sub(r"^Invalid value for '?([^:']*)'?: ", r"\1: ", message)
+    message = message.replace("Input should be ", "must be ")
+    given = getattr(exc, "value", None)  # not every version of Click keeps it
+    if given is not None and "(got" not in message:
+        message += f" (got {given!r})"
+    return f"{command}: {message} (see {command} --help)"
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="coopsim",
     help=(
         "Agent-based simulation of cross-sector cooperation under four governance modes: "
@@ -156,8 +211,6 @@ def _is_dir(path: str | Path, label: str) -> bool:
 
 
 def _command() -> str:
-    import shlex
-
     return shlex.join(["coopsim", *sys.argv[1:]])
 
 
@@ -361,6 +414,15 @@ def run_comparison(
     return path, *_report(path, loaded, report)
 
 
+def _seeds_run(path: Path, frame: Any) -> int:
+    """Seeds per mode of a comparison (metadata.json), else the most runs any cell counts."""
+    try:
+        seeds = json.loads((path / "metadata.json").read_text(encoding="utf-8")).get("seeds")
+    except (OSError, ValueError):
+        seeds = None
+    return len(seeds) if isinstance(seeds, list) and seeds else int(frame["n"].max())
+
+
 def _summary_table(path: Path) -> None:
     """A short view of the comparison on stderr (the full tables are in the directory)."""
     import math
@@ -379,18 +441,31 @@ def _summary_table(path: Path) -> None:
     if frame.empty:
         return
     modes = list(dict.fromkeys(frame["mode"]))
-    seeds = int(frame["n"].max()) if len(frame) else 0
-    table = Table(title=f"mean ± 95% CI half-width, {seeds} seeds", title_justify="left")
+    seeds = _seeds_run(path, frame)
+    partial = bool((frame["n"] < seeds).any())
+    table = Table(
+        title=f"mean ± 95% CI half-width over {seeds} seeds",
+        title_justify="left",
+        caption="n=k: only k runs have a value (a median reached, ...)" if partial else None,
+        caption_justify="left",
+    )
     table.add_column("indicator", no_wrap=True)
     for mode in modes:
         table.add_column(mode, justify="right", no_wrap=True)
 
     def cell(row: Any) -> str:
+        n = int(row["n"])
+        count = f" (n={n})" if n < seeds else ""
         if not math.isfinite(row["mean"]):
-            return "–"
+            missing = outputs.get(row["indicator"], "run").missing
+            return f"– ({missing})" if missing else "–"
         if not math.isfinite(row["ci_low"]):
-            return f"{row['mean']:.3g}"
-        return f"{row['mean']:.3g} ±{(row['ci_high'] - row['ci_low']) / 2:.2g}"
+            return f"{row['mean']:.3g}{count}"
+        # The interval may be clipped to the indicator's range: show its ends, not ± half.
+        low, high, mean = row["ci_low"], row["ci_high"], row["mean"]
+        if not math.isclose(mean - low, high - mean, rel_tol=1e-6, abs_tol=1e-12):
+            return f"{mean:.3g} [{low:.3g}, {high:.3g}]{count}"
+        return f"{mean:.3g} ±{(high - low) / 2:.2g}{count}"
 
     for indicator in shown:
         rows = frame[frame["indicator"] == indicator].set_index("mode")
@@ -714,7 +789,10 @@ def viz(
         if scenario:
             _load(scenario)  # invalid files stop here, with their lines
         module = _optional_module("coopsim.viz.app", "the browser visualisation")
-        module.serve(scenario, host=host, port=port)
+        try:
+            module.serve(scenario, host=host, port=port)
+        except module.PortUnavailable as exc:
+            raise BadInput(f"--port {port}: {exc.strerror}") from None
 
 
 @app.command()
@@ -736,11 +814,20 @@ def sweep(
     resume: Annotated[
         str | None, typer.Option(help="Continue an interrupted sweep directory.", metavar="DIR")
     ] = None,
-    set_: SetOpt = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a value of the base scenario by its dotted path, e.g. --set "
+            "steps=120 (repeatable; the sweep block is changed in the file).",
+            metavar="KEY.PATH=VALUE",
+        ),
+    ] = None,
 ) -> None:
     """A parameter sweep (grid, LHS, Sobol, Morris) over a scenario; prints its directory.
 
-    Ctrl-C keeps the finished runs and prints the command that resumes the sweep.
+    Ctrl-C keeps the finished runs and prints the command that resumes the sweep. The figures
+    and report of a sweep: `coopsim report DIR` (the last line on stderr says so).
     """
     with _guard():
         if sweep_file is None and resume is None:
@@ -782,6 +869,7 @@ def sweep(
             _err(f"coopsim: {exc}")
             raise typer.Exit(1) from None
         typer.echo(str(path))
+        _err(f"figures and report: coopsim report {shlex.quote(str(path))}")
 
 
 def _version(value: bool) -> None:

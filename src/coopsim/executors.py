@@ -20,6 +20,7 @@ process and the workers of an existing cluster are left as they are.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import collections
 import concurrent.futures as cf
@@ -41,6 +42,7 @@ __all__ = [
     "ExecutorUnavailable",
     "InlineExecutor",
     "ProcessExecutor",
+    "UnguardedScript",
     "WorkerLost",
     "executor_kind",
     "init_worker",
@@ -145,10 +147,83 @@ def make_executor(
     if scheduler:  # an existing cluster is always Dask
         kind = "dask"
     count = workers or os.cpu_count() or 1
+    if kind == "processes":
+        count = max(1, min(count, tasks))
+    if scheduler is None and (kind == "dask" or count > 1):  # workers that import __main__
+        _refuse_an_unguarded_script()
     if kind == "dask":
         return DaskExecutor(count, scheduler)
-    count = max(1, min(count, tasks))
     return InlineExecutor() if count == 1 else ProcessExecutor(count, preload)
+
+
+class UnguardedScript(SystemExit):
+    """A script calls coopsim's parallel helpers from its top level, outside
+    ``if __name__ == "__main__":``: every worker process would import the script and run it
+    again. Raised before any worker starts; as a ``SystemExit`` it ends the script with its one
+    line (no traceback) unless caught."""
+
+
+def _refuse_an_unguarded_script() -> None:
+    """Raise ``UnguardedScript`` when this call comes from the top-level code of the script run
+    as ``__main__`` outside an ``if __name__ == "__main__":`` block."""
+    where = unguarded_call_site()
+    if where is None:
+        return
+    script, line = where
+    raise UnguardedScript(
+        f"coopsim: {script}:{line}: this starts worker processes, which import the script and "
+        'would run it again: put the script\'s work under `if __name__ == "__main__":` '
+        "(or pass workers=1)"
+    )
+
+
+def unguarded_call_site() -> tuple[str, int] | None:
+    """``(script, line)`` of the top-level line of the ``__main__`` script that led to this call
+    when that line is outside every ``if __name__ ...`` block; None otherwise (no script file, as
+    in a notebook or ``python -c``; a call from a thread; a file that cannot be read).
+
+    Worker processes started by spawn or a fork server import the parent's ``__main__`` file as
+    ``__mp_main__``: only code under the guard is safe from running again in each of them.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        with open(path, encoding="utf-8") as file:
+            body = list(ast.parse(file.read(), path).body)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    while body:  # down the statements that hold the line, to the one that runs it
+        statement = next((s for s in body if s.lineno <= line <= (s.end_lineno or 0)), None)
+        if statement is None:
+            return None
+        if isinstance(statement, ast.If) and _tests_the_name(statement.test):
+            return None
+        body = list(_statements_in(statement))
+    return os.path.basename(path), line
+
+
+def _statements_in(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements directly inside a compound statement (its body, else, handlers, cases)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.stmt):
+            yield child
+        elif isinstance(child, ast.excepthandler | ast.match_case):
+            yield from _statements_in(child)
+
+
+def _tests_the_name(test: ast.expr) -> bool:
+    """Whether an ``if`` test reads ``__name__`` (``__name__ == "__main__"`` and its variants)."""
+    return any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(test))
 
 
 def _importing_the_parents_script() -> bool:

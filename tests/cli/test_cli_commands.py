@@ -610,3 +610,91 @@ def test_set_with_resume_is_refused_not_ignored(sweep_dir, runner):
         "coopsim: --set: cannot change a sweep while resuming it; start a new sweep with the "
         "changed values"
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Every door answers bad usage in one line with exit 2 (issue 18, trap 6)
+
+DOORS = {
+    "no seeds": (["compare", "s.yaml", "--seeds", "0"], "coopsim compare: --seeds: must be"),
+    "seeds not a number": (["compare", "s.yaml", "--seeds", "abc"], "--seeds: must be"),
+    "missing argument": (["compare"], "coopsim compare: Missing argument 'SCENARIO.yaml'"),
+    "no such option": (["run", "s.yaml", "--sed", "3"], "No such option: --sed"),
+    "no such command": (["frobnicate"], "No such command 'frobnicate'"),
+    "scenario given to sweep": (["sweep", "s.yaml"], "s.yaml:1:1: a scenario file, not a sweep"),
+    "--set on the sweep block": (
+        ["sweep", "sweep.yaml", "--set", "sweep.replicates=2"],
+        "--set sweep.replicates=2: --set changes the base scenario, which has no `sweep`",
+    ),
+    "tab in YAML": (
+        ["validate", "tab.yaml"],
+        "tab.yaml:3:1: YAML syntax error: a tab character; YAML indents with spaces",
+    ),
+    "sweep without parameters": (
+        ["sweep", "null.yaml"],
+        "null.yaml:3:14: sweep.parameters: name at least one parameter to vary",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def door_results(tmp_path_factory):
+    """Each door through its own ``coopsim`` process, all started at once."""
+    folder = tmp_path_factory.mktemp("doors")
+    (folder / "s.yaml").write_text(SMALL)
+    (folder / "sweep.yaml").write_text(SWEEP)
+    (folder / "tab.yaml").write_text("name: tabbed\npopulation:\n\tgovernment: {count: 3}\n")
+    (folder / "null.yaml").write_text("base: s.yaml\nsweep:\n  parameters:\n")
+    env = {k: v for k, v in os.environ.items() if k != "COOPSIM_DEBUG"}
+    started = {
+        case: subprocess.Popen(
+            [str(COOPSIM), *args],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for case, (args, _) in DOORS.items()
+    }
+    results = {case: (p.wait(timeout=180), *p.communicate()) for case, p in started.items()}
+    return folder, results
+
+
+@pytest.mark.parametrize("case", list(DOORS))
+def test_every_door_answers_bad_input_in_one_line(door_results, case):
+    folder, results = door_results
+    returncode, stdout, stderr = results[case]
+    assert returncode == 2, stderr
+    (line,) = stderr.splitlines()
+    assert DOORS[case][1] in line
+    assert stdout == ""
+    assert not (folder / "sweeps").exists() and not (folder / "comparisons").exists()
+
+
+def test_usage_errors_are_one_line_in_process_too(runner):
+    result = runner.invoke(app, ["compare", "s.yaml", "--seeds", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "coopsim compare: --seeds: must be greater than or equal to 1 (see coopsim compare --help)"
+    ]
+
+
+def test_coopsim_alone_prints_its_help(runner):
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2 and "Commands" in result.output
+
+
+def test_viz_on_a_port_in_use_is_one_line_and_exit_2(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_coopsim("viz", "--port", str(port), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"coopsim: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use): "
+        "choose another --port (or stop what uses it)"
+    ]

@@ -156,6 +156,9 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _equal(x, y) -> bool:
+    sequences = (list, tuple, np.ndarray)
+    if isinstance(x, sequences) or isinstance(y, sequences):  # list columns (members, sectors)
+        return isinstance(x, sequences) and isinstance(y, sequences) and list(x) == list(y)
     if _missing(x) or _missing(y):
         return _missing(x) and _missing(y)
     if isinstance(x, float) and isinstance(y, float):

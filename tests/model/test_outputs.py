@@ -43,7 +43,10 @@ def _fits(series: pd.Series, output: outputs.Output) -> bool:
         return pd.api.types.is_float_dtype(dtype)
     if output.dtype == "bool":
         return pd.api.types.is_bool_dtype(dtype)
-    return pd.api.types.is_string_dtype(dtype) and all(isinstance(v, str) for v in series)
+    present = series.dropna() if output.nullable else series
+    if output.dtype == "list":  # lists of text (members, sectors)
+        return all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in present)
+    return pd.api.types.is_string_dtype(dtype) and all(isinstance(v, str) for v in present)
 
 
 def _types(frame: pd.DataFrame, level: str) -> list[str]:
@@ -85,13 +88,28 @@ def test_partnership_columns_are_the_partnership_outputs_in_order(run):
     assert not _types(table, "partnership")
 
 
+def test_partnership_lists_are_lists_and_an_active_partnership_has_no_cause(run):
+    """Issue 18, trap 7: members and sectors as lists (not `;`-joined), cause missing, not ""."""
+    table = run.partnerships()
+    first = table.iloc[0]
+    assert first["members"][0] == first["lead"] and len(first["members"]) >= first["n_members"]
+    assert first["lead_sector"] in first["sectors"]
+    assert table["sectors"].map(lambda s: s == sorted(set(s))).all()
+    active = table["status"] == "active"
+    assert table.loc[active, "cause"].isna().all() and table.loc[active, "ended"].isna().all()
+    assert table.loc[~active, "cause"].notna().all()
+    assert "" not in set(table["cause"].dropna())
+    assert len(table.explode("members")) == table["members"].map(len).sum()
+
+
 def test_text_outputs_hold_only_their_declared_values(run):
     frames = {"step": run.timeseries(), "partnership": run.partnerships()}
     for level, frame in frames.items():
         for name in frame.columns:
             o = outputs.get(name, level)
             if o.values:
-                assert set(frame[name]) <= set(o.values), name
+                assert set(frame[name].dropna()) <= set(o.values), name
+                assert o.nullable or frame[name].notna().all(), name
 
 
 def test_numbers_stay_within_their_declared_bounds(run):

@@ -36,6 +36,7 @@ def small_scenario(mode: str = "statism", reform: bool = False):
         {"at": 12, "kind": "capacity_loss", "target": "government", "severity": 0.6, "duration": 6}
     ]
     data["metrics"]["window"] = 12
+    data["output"]["figures"] = ["png", "svg"]
     return scenario_from_dict(data)
 
 

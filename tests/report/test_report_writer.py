@@ -52,8 +52,9 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 def reports(made, tmp_path_factory):
     """Each made directory copied beside a bystander file, then reported on from an empty cwd.
 
-    The run goes through the real command (``coopsim report DIR``: PNG and SVG), the others
-    through the API with PNG only, to keep the module fast.
+    The run goes through the real command (``coopsim report DIR``: PNG and SVG, as its
+    scenario's ``output.figures`` asks), the others through the API with PNG only, to keep the
+    module fast.
     """
     from coopsim.cli import app
 
@@ -191,3 +192,79 @@ def test_not_a_result_directory(tmp_path):
     with pytest.raises(ReportError, match="no such directory"):
         detect_kind(tmp_path / "missing")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The output settings act (issue 18, trap 4)
+
+
+def _with_output(made: Path, tmp_path: Path, **output) -> Path:
+    """A copy of the made run directory whose resolved scenario's ``output`` is changed."""
+    import yaml
+
+    directory = tmp_path / made.name
+    shutil.copytree(made, directory, ignore=shutil.ignore_patterns("figures", "report.*"))
+    scenario = yaml.safe_load((directory / "scenario.yaml").read_text(encoding="utf-8"))
+    scenario["output"].update(output)
+    (directory / "scenario.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return directory
+
+
+def _figure_files(directory: Path) -> list[str]:
+    folder = directory / "figures"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_no_figure_formats_draw_no_figures(made, tmp_path):
+    directory = _with_output(made["run"], tmp_path, figures=[])
+    returned = write_report(directory)
+    assert _figure_files(directory) == []
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    assert "No figures: this directory's scenario sets `output.figures: []`" in markdown
+    assert "figures/" not in markdown
+    assert "data:image/png" not in returned.read_text(encoding="utf-8")
+
+
+def test_png_alone_writes_png_alone(made, tmp_path):
+    directory = _with_output(made["run"], tmp_path, figures=["png"])
+    write_report(directory)
+    files = _figure_files(directory)
+    assert files and all(name.endswith(".png") for name in files)
+
+
+def test_svg_alone_is_linked_from_the_markdown(made, tmp_path):
+    directory = _with_output(made["run"], tmp_path, figures=["svg"], report="markdown")
+    write_report(directory)
+    assert all(name.endswith(".svg") for name in _figure_files(directory))
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    assert "![" in markdown and "figures/indicators.svg" in markdown
+
+
+@pytest.mark.parametrize(
+    ("report", "written"),
+    [
+        ("markdown", ["report.md"]),
+        ("html", ["report.html"]),
+        ("both", ["report.html", "report.md"]),
+    ],
+)
+def test_the_report_setting_decides_which_reports(made, tmp_path, report, written):
+    directory = _with_output(made["run"], tmp_path, report=report)
+    returned = write_report(directory)
+    assert sorted(p.name for p in directory.glob("report.*")) == written
+    assert returned.name == written[0]
+
+
+def test_a_run_whose_scenario_says_no_report_writes_none(made, tmp_path, monkeypatch):
+    from coopsim.cli import app
+
+    directory = _with_output(made["run"], tmp_path, report="none")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", str(directory / "scenario.yaml"), "--out", "runs"])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert list(run.glob("report.*")) == [] and _figure_files(run) == []
+    # asked for explicitly, a report is written (both kinds)
+    result = CliRunner().invoke(app, ["report", str(run)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in run.glob("report.*")) == ["report.html", "report.md"]

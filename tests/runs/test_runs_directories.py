@@ -218,20 +218,65 @@ def test_unknown_modes_are_refused(tmp_path, small):
 _UNGUARDED = """
 from coopsim.runs import compare_modes
 from coopsim.scenario import parse_scenario
+{prelude}
 scenario = parse_scenario({small!r})
 compare_modes(scenario, modes=["statism", "governance"], seeds=2, workers=2, out="comparisons")
 """
 
 
-def test_a_script_without_the_main_guard_stops_with_the_remedy(tmp_path):
-    """Worker processes import the script; without `if __name__ == "__main__":` each would start
-    a pool of its own. coopsim refuses that in the workers, and the script stops, once, saying
-    what to do; its one comparison directory says it failed."""
-    (tmp_path / "script.py").write_text(_UNGUARDED.format(small=SMALL))
-    done = subprocess.run(
-        [sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+def _run_script(folder, prelude=""):
+    (folder / "script.py").write_text(_UNGUARDED.format(small=SMALL, prelude=prelude))
+    return subprocess.run(
+        [sys.executable, "script.py"], cwd=folder, capture_output=True, text=True, timeout=120
     )
+
+
+def test_a_script_without_the_main_guard_stops_at_once_with_the_remedy(tmp_path):
+    """Worker processes import the script; without `if __name__ == "__main__":` each would run it
+    again. coopsim sees the unguarded call before any worker starts: one line naming the
+    script's line and the remedy, exit 1, nothing written."""
+    done = _run_script(tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "coopsim: script.py:6: this starts worker processes, which import the script and would "
+        'run it again: put the script\'s work under `if __name__ == "__main__":` '
+        "(or pass workers=1)"
+    ]
+    assert not (tmp_path / "comparisons").exists()
+
+
+def test_workers_that_import_an_unguarded_script_stop_and_leave_no_directory(tmp_path):
+    """Where the call cannot be seen from the parent, the workers refuse instead: the script
+    stops with the remedy as its last line, and the comparison leaves no directory."""
+    prelude = "import coopsim.executors\ncoopsim.executors.unguarded_call_site = lambda: None\n"
+    done = _run_script(tmp_path, prelude)
     assert done.returncode != 0
     assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
-    (directory,) = (tmp_path / "comparisons").iterdir()
-    assert json.loads((directory / "metadata.json").read_text())["status"] == "failed"
+    assert list((tmp_path / "comparisons").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "unguarded"),
+    [
+        ("compare()\n", True),
+        ('if __name__ == "__main__":\n    compare()\n', False),
+        ("if '__main__' == __name__:\n    x = 1\n    compare()\n", False),
+        ("try:\n    compare()\nfinally:\n    pass\n", True),
+        (
+            'try:\n    if __name__ == "__main__":\n        compare()\nexcept OSError:\n    pass\n',
+            False,
+        ),
+        ("def main():\n    compare()\n\nmain()\n", True),
+        ('def main():\n    compare()\n\nif __name__ == "__main__":\n    main()\n', False),
+    ],
+)
+def test_the_guard_is_read_from_the_script(tmp_path, source, unguarded):
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import sys\nfrom coopsim.executors import unguarded_call_site\n"
+        "def compare():\n    print(unguarded_call_site())\n    sys.exit()\n" + source
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert (done.stdout.strip() != "None") == unguarded

@@ -350,7 +350,7 @@ def test_binary_and_bad_encoding_are_refused(tmp_path):
 
 def test_syntax_errors_have_places():
     assert only("name: a\nsteps: [1, 2\n").startswith("s.yaml:3:1: YAML syntax error")
-    assert only("name: a\n\tsteps: 3\n").startswith("s.yaml:2:1: YAML syntax error")
+    assert only("name: a\n\tsteps: 3\n").startswith("s.yaml:2:1: YAML syntax error: a tab")
 
 
 def test_every_problem_is_reported_at_once():

@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT = {"width": 1280, "height": 720}  # a projector: the app must fit it
 TIMEOUT_MS = 30_000
 
 DEMO_SCENARIO = """\

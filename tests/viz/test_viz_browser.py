@@ -1,4 +1,6 @@
-"""The app in headless Chromium: offline, one model per session, controls act, shocks show."""
+"""The app in headless Chromium at 1280 × 720 (a projector): offline, one model per session,
+controls act and show their values, a mode change applies at once, organisations can be
+inspected, shocks show, and none of Mesa's generic page is left over."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from coopsim.viz.controls import initial_values, starting_point
+from coopsim.viz.controls import VizModel, control_values, initial_values, starting_point
+from coopsim.viz.network import NetworkFigure
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +125,112 @@ def test_screenshot(open_app, tmp_path):
     target.parent.mkdir(parents=True, exist_ok=True)
     app.page.screenshot(path=str(target))
     assert target.stat().st_size > 50_000
+
+
+# ---- a teacher at a projector (issue 18, trap 5) -----------------------------------------------
+def test_the_page_fits_a_projector_and_shows_no_leftovers(open_app, demo_scenario):
+    app = open_app()
+    page = app.page
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 1280, f"the page scrolls sideways ({width} px)"
+    for selector in (".coopsim-network-image", ".coopsim-plot-image"):
+        for box in [
+            page.locator(selector).nth(i).bounding_box()
+            for i in range(page.locator(selector).count())
+        ]:
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 1280 + 1, (selector, box)
+            assert box["y"] + box["height"] <= 720 + 1, (selector, box)
+    text = page.locator("body").inner_text()
+    for leftover in ("PAGE 0", "Page 0", "Use Threads", "Information:", "Time:", "runs on Solara"):
+        assert leftover not in text, leftover
+    assert page.locator(".v-tab").count() == 0
+
+
+def test_slider_values_are_visible_and_sliders_are_wide(open_app, demo_scenario):
+    values = initial_values(starting_point(demo_scenario))
+    app = open_app()
+    labels = app.page.locator(".coopsim-setting-label").all_inner_texts()
+    assert f"Firms: {values['population__business__count']}" in labels
+    assert f"Staff turnover (chance per month): {values['turnover__rate']:g}" in labels
+    assert "Severity: 0.5" in labels and "Duration: 12 months" in labels
+    settings = app.page.locator(".coopsim-setting")
+    for i in range(settings.count()):
+        track = settings.nth(i).locator(".v-slider").bounding_box()
+        assert track["width"] >= 180, (labels[i], track)
+
+
+def test_a_mode_change_applies_at_once(open_app):
+    app = open_app()
+    app.choose("Governance mode", "statism")  # before the first step: the run starts over
+    app.wait_status("mode: statism ")
+    app.step(2)
+    plots = app.settled_digests()
+    app.choose("Governance mode", "governance")  # during the run: from the next month
+    app.wait_status("mode: statism → governance from step 3")
+    app.step()
+    app.wait_status("mode: governance ")
+    app.wait_images_change(plots)  # the change is marked on the plots
+    assert app.page.locator(".coopsim-pending").count() == 0  # nothing waits for Reset
+    app.reset()  # Reset keeps the chosen mode
+    app.wait_status("mode: governance ")
+
+
+def test_settings_say_they_wait_for_reset(open_app, demo_scenario):
+    firms = initial_values(starting_point(demo_scenario))["population__business__count"]
+    app = open_app()
+    slider = app.page.locator(".coopsim-setting").filter(has_text="Firms:").get_by_role("slider")
+    slider.press("ArrowRight")
+    pending = app.page.locator(".coopsim-pending")
+    pending.wait_for()
+    assert f"Firms: {firms} → {firms + 1}" in pending.inner_text()
+    assert f"{firms} firms" in app.settings()
+    app.reset()
+    expect(pending).to_have_count(0)
+    assert f"{firms + 1} firms" in app.settings()
+
+
+def _click_point(demo_scenario, organisation: int) -> tuple[float, float]:
+    """Where ``organisation`` is drawn, as fractions of the picture (the same start, seed and
+    layout as the served app's)."""
+    figure = NetworkFigure(VizModel(**control_values(starting_point(demo_scenario))))
+    figure.png()
+    width, height = figure.canvas.get_width_height()
+    x, y = figure.ax.transData.transform(figure.positions[organisation])
+    return x / width, 1 - y / height
+
+
+def test_an_organisation_is_inspected_by_a_click(open_app, demo_scenario):
+    app = open_app()
+    app.step(6)
+    model = VizModel(**control_values(starting_point(demo_scenario)))
+    model.run_for(6)
+    members = model.members.organisation[model.members.live()]
+    chosen = int(members[0])  # one in a partnership at step 6
+    x, y = _click_point(demo_scenario, chosen)
+    image = app.page.locator(".coopsim-network-image")
+    before = app.digests(".coopsim-network-image")
+    box = image.bounding_box()
+    image.click(position={"x": box["width"] * x, "y": box["height"] * y})
+    inspector = app.page.locator(".coopsim-inspector")
+    inspector.wait_for()
+    text = inspector.inner_text()
+    assert model.orgs.names[chosen] in text
+    assert "trust in them" in text and "their trust in it" in text
+    app.wait_images_change(before, ".coopsim-network-image")  # ringed, its partnerships on top
+    app.step()  # the inspector follows the run
+    assert model.orgs.names[chosen] in inspector.inner_text()
+    app.button("Close").click()
+    expect(inspector).to_have_count(0)
+
+
+def test_the_rule_slots_are_controls_and_a_hybrid_is_shown(open_app):
+    """Every rule slot is a control (a hybrid starts on Reset); the mode card names a hybrid."""
+    app = open_app()
+    text = app.page.locator("body").inner_text()
+    for slot in ("Boundary", "Position", "Choice", "Aggregation", "Information", "Payoff", "Scope"):
+        assert f"{slot} rule" in text, slot
+    app.choose("Payoff rule", "statism")
+    app.page.get_by_text("Press Reset to start a run with").wait_for()
+    app.page.get_by_role("button", name="Reset").click()
+    app.page.locator(".coopsim-hybrid").wait_for()
+    assert "payoff rule of statism" in app.page.locator(".coopsim-hybrid").inner_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+import ipyvue
 import ipyvuetify as vw
 import ipywidgets
 import pytest
@@ -20,6 +21,7 @@ from coopsim.viz.components import (
     status_text,
 )
 from coopsim.viz.controls import VizModel
+from coopsim.viz.network import NetworkFigure
 from coopsim.viz.plots import panels
 
 
@@ -29,6 +31,24 @@ def status_of(rc) -> str:
 
 def images_of(rc) -> list[bytes]:
     return [w.value for w in rc.find(ipywidgets.Image).widgets]
+
+
+def with_class(rc, kind, name: str) -> list:
+    """The widgets of ``kind`` whose classes include ``name``."""
+    return [w for w in rc.find(kind).widgets if name in (w.class_ or "").split()]
+
+
+def network_of(rc):
+    """The network picture's widget (a Vue template with a ``src`` and a click handler)."""
+    (widget,) = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "src")]
+    return widget
+
+
+def click_at(figure: NetworkFigure, organisation: int) -> dict[str, float]:
+    """Where a click on ``organisation`` lands, as the page reports it."""
+    width, height = figure.canvas.get_width_height()
+    x, y = figure.ax.transData.transform(figure.positions[organisation])
+    return {"x": x / width, "y": 1 - y / height}
 
 
 def test_status_line_names_step_mode_and_last_shock():
@@ -65,12 +85,61 @@ def test_status_line_follows_the_model_and_shows_problems():
 def test_network_view_redraws_on_each_step():
     model = VizModel(seed="2")
     _, rc = solara.render(NetworkView(model), handle_error=False)
-    (before,) = images_of(rc)
+    before = network_of(rc).src
+    assert before.startswith("data:image/png;base64,")
     model.run_for(3)
     force_update()
-    (after,) = images_of(rc)
-    assert before != after
+    assert network_of(rc).src != before
     assert status_of(rc).startswith("Step 3")
+
+
+def test_a_click_on_an_organisation_inspects_it():
+    model = VizModel(seed="2")
+    model.run_for(8)
+    _, rc = solara.render(NetworkView(model), handle_error=False)
+    figure = NetworkFigure(model)
+    figure.png()
+    chosen = int(model.members.organisation[model.members.live()][0])
+    unselected = network_of(rc).src
+    network_of(rc).vue_select({"x": 0.001, "y": 0.001})  # nothing there: nothing chosen
+    assert not with_class(rc, vw.Card, "coopsim-inspector")
+    network_of(rc).vue_select(click_at(figure, chosen))
+    (title,) = with_class(rc, vw.Html, "coopsim-inspector-title")
+    assert title.children[0].startswith(model.orgs.names[chosen] + " · ")
+    assert network_of(rc).src != unselected  # ringed, its partnerships drawn on top
+    model.step()
+    force_update()
+    assert with_class(rc, vw.Card, "coopsim-inspector")  # it follows the run
+    rc.find(vw.Btn, children=["Close"]).widget.click()
+    assert not with_class(rc, vw.Card, "coopsim-inspector")
+
+
+def test_the_page_applies_a_mode_change_at_once(monkeypatch):
+    monkeypatch.delenv(app.SCENARIO_ENV, raising=False)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    select = rc.find(vw.Select, label="Governance mode").widget
+    select.v_model = "statism"  # before the first step: the same start, in statism
+    assert "mode: statism ·" in status_of(rc)
+    assert status_of(rc).startswith("Step 0")
+    rc.find(vw.Btn, children=["Step"]).widget.click()
+    select.v_model = "pluralism"  # during the run: from the next month
+    assert "mode: statism → pluralism from step 2" in status_of(rc)
+    rc.find(vw.Btn, children=["Step"]).widget.click()
+    assert "mode: pluralism ·" in status_of(rc)
+    assert not with_class(rc, vw.Alert, "coopsim-pending")
+
+
+def test_the_page_says_which_settings_wait_for_reset(monkeypatch):
+    monkeypatch.delenv(app.SCENARIO_ENV, raising=False)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    seed = rc.find(vw.TextField, label="Seed (whole number)").widget
+    seed.v_model = "11"
+    seed.fire_event("keyup.enter", None)  # InputText takes its value on Enter
+    (pending,) = with_class(rc, vw.Alert, "coopsim-pending")
+    assert "Seed: 42 → 11" in str(pending.children)
+    rc.find(vw.Btn, children=["Reset"]).widget.click()
+    assert "seed: 11" in status_of(rc)
+    assert not with_class(rc, vw.Alert, "coopsim-pending")
 
 
 def test_shock_button_fires_a_shock_and_the_plots_show_it():

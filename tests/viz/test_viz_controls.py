@@ -16,9 +16,11 @@ from coopsim.viz.controls import (
     Start,
     VizModel,
     build_config,
+    control_values,
     initial_values,
     model_params,
     parse_seed,
+    pending_changes,
     starting_point,
 )
 
@@ -209,3 +211,44 @@ def test_same_controls_same_run():
     a.run_for(10)
     b.run_for(10)
     np.testing.assert_array_equal(a.orgs.propensity, b.orgs.propensity)
+
+
+# ---- a mode change applies at once; other settings wait for Reset (issue 18, trap 5) -----------
+def test_a_mode_switch_takes_the_next_month_as_a_reform_would():
+    model = VizModel(seed="5", mode="corporatism")
+    model.run_for(3)
+    assert model.next_mode is None
+    model.switch_mode("statism")
+    assert model.next_mode == "statism" and model.mode.name == "corporatism"
+    model.step()
+    assert model.mode.name == "statism" and model.next_mode is None
+    modes = model.timeseries()["mode"].tolist()
+    assert modes == ["corporatism"] * 3 + ["statism"]
+    assert model.controls["mode"] == "statism"  # what this run is governed by now
+    with pytest.raises(ValueError, match="unknown governance mode"):
+        model.switch_mode("anarchy")
+
+
+def test_the_starting_values_build_the_starting_model(scenario_file):
+    start = starting_point(scenario_file)
+    model = VizModel(**control_values(start))
+    assert model.config == start.config and model.seed == start.seed
+    assert pending_changes(model, control_values(start)) == []
+
+
+def test_pending_changes_name_what_reset_would_change(scenario_file):
+    values = control_values(starting_point(scenario_file))
+    model = VizModel(**values)
+    chosen = {
+        **values,
+        "seed": "10",
+        "population__business__count": 9,
+        "turnover__rate": 0.07,  # the same value: nothing to do
+        "incentives__graduated": True,
+        "mode": "statism",  # the mode applies at once: never waiting
+    }
+    assert pending_changes(model, chosen) == [
+        "Seed: 9 → 10",
+        "Firms: 7 → 9",
+        "Graduated sanctions: off → on",
+    ]

@@ -17,8 +17,8 @@ from coopsim.viz.network import (
     FADE_STEPS,
     HIT_COLOUR,
     NetworkFigure,
-    active_ties,
-    dissolved_ties,
+    active_groups,
+    dissolved_groups,
     sector_layout,
 )
 from coopsim.viz.plots import PanelFigure, TimeseriesPanels, panels, sector_pairs
@@ -73,38 +73,58 @@ def test_layout_handles_small_and_lopsided_populations(counts):
     assert np.all((pos >= 0.0) & (pos <= 1.0))
 
 
-# ---- ties ---------------------------------------------------------------------------------------
-def test_active_ties_are_the_co_members_of_active_partnerships(run):
-    ties = active_ties(run)
-    assert len(ties) > 0
-    assert np.all(ties.source < ties.target)
-    keys = ties.source * run.orgs.n + ties.target
-    assert len(np.unique(keys)) == len(keys)
-    expected = set()
-    table = run.partnerships_table
-    members = run.members
+# ---- partnerships as groups -------------------------------------------------------------------
+def test_active_groups_are_the_active_partnerships_and_their_members(run):
+    groups = active_groups(run)
+    table, members = run.partnerships_table, run.members
+    expected = {}
     for p in np.flatnonzero(table.view("status") == ACTIVE):
         rows = np.flatnonzero(members.view("active") & (members.view("partnership") == p))
-        orgs = sorted(members.organisation[rows].tolist())
-        expected |= {(a, b) for i, a in enumerate(orgs) for b in orgs[i + 1 :]}
-    assert set(zip(ties.source.tolist(), ties.target.tolist(), strict=True)) == expected
-    both = 0.5 * (
-        run.trust_between(ties.source, ties.target) + run.trust_between(ties.target, ties.source)
-    )
-    np.testing.assert_allclose(ties.value, both)
-    assert np.all((ties.value >= 0) & (ties.value <= 1))
+        expected[int(p)] = sorted(members.organisation[rows].tolist())
+    assert sorted(groups.ids.tolist()) == sorted(expected)
+    found = {
+        int(p): sorted(groups.organisation[groups.hub == k].tolist())
+        for k, p in enumerate(groups.ids)
+    }
+    assert found == expected
+    assert np.all((groups.value >= 0) & (groups.value <= 1))
+    # a member's value is its mean effective trust in its co-members
+    k = 0
+    mates = groups.organisation[(groups.hub == groups.hub[k]) & (np.arange(len(groups)) != k)]
+    own = run.trust_between(np.full(len(mates), groups.organisation[k]), mates)
+    assert groups.value[k] == pytest.approx(own.mean() if len(mates) else 0.3)
+    hubs = groups.hubs(NetworkFigure(run).positions)
+    assert hubs.shape == (len(groups.ids), 2) and np.all((hubs >= 0) & (hubs <= 1))
 
 
-def test_dissolved_ties_are_recent_and_not_active(run):
-    old = dissolved_ties(run)
+def test_dissolved_groups_are_recent(run):
+    old = dissolved_groups(run)
     table = run.partnerships_table
     recent = (table.view("status") == DISSOLVED) & (table.view("ended") >= run.steps - FADE_STEPS)
     assert recent.any(), "the fixture run should dissolve partnerships"
-    assert len(old) > 0
+    assert sorted(old.ids.tolist()) == np.flatnonzero(recent).tolist()
     assert np.all((old.value >= 0) & (old.value <= FADE_STEPS))
-    live = active_ties(run)
-    live_keys = set((live.source * run.orgs.n + live.target).tolist())
-    assert not live_keys & set((old.source * run.orgs.n + old.target).tolist())
+
+
+def test_an_organisation_is_found_where_it_is_drawn_and_ringed(run):
+    figure = NetworkFigure(run)
+    plain = figure.png()
+    width, height = figure.canvas.get_width_height()
+    for chosen in (0, run.orgs.n // 2, run.orgs.n - 1):
+        x, y = figure.ax.transData.transform(figure.positions[chosen])
+        assert figure.organisation_at(x / width, 1 - y / height) == chosen
+    assert figure.organisation_at(0.0, 0.0) is None  # a corner: nobody there
+    groups = active_groups(run)
+    chosen = int(groups.organisation[0])
+    figure.selected = chosen
+    ringed = figure.png()
+    assert not np.array_equal(pixels(plain), pixels(ringed))
+    np.testing.assert_allclose(figure.ring.get_offsets(), figure.positions[[chosen]])
+    mine = np.isin(groups.hub, groups.hub[groups.organisation == chosen])
+    assert len(figure.focus.get_segments()) == int(mine.sum())
+    figure.selected = None
+    assert np.array_equal(pixels(figure.png()), pixels(plain))
+    assert figure.full_draws == 1  # choosing redraws only what moves
 
 
 # ---- the network figure -------------------------------------------------------------------------

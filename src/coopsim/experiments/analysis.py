@@ -3,7 +3,8 @@
 - ``load_design``, ``load_results``, ``load_timeseries``, ``load_spec``: the tables as stored.
 - ``point_summary``: per design point and output, n, mean, sd and a 95% interval over replicates.
 - ``main_effects``: per parameter value (or quantile bin of a sampled range) and output, the mean
-  over all runs with its 95% interval — main-effect plots with bands.
+  over all runs with its 95% interval — main-effect plots with bands. ``n`` counts the runs with
+  a value (an output can be missing in a run), and intervals are clipped to the output's range.
 - ``surface``: mean of one output over two parameters (values or bins) — heatmaps.
   (``main_effects_of`` and ``surface_of`` do the same for runs already read, e.g. by the report.)
 - ``sobol_indices`` / ``sobol_second_order``: Sobol' first, total (and second) order indices with
@@ -30,11 +31,12 @@ import pandas as pd
 
 from coopsim.experiments.designs import UNIT_PREFIX, salib_problem
 from coopsim.experiments.store import SweepStore
-from coopsim.runs.stats import mean_ci
+from coopsim.runs.stats import bounds, mean_ci
 from coopsim.scenario.sweep import Sweep, load_sweep
 
 __all__ = [
     "analyse",
+    "levels",
     "load_design",
     "load_results",
     "load_spec",
@@ -124,7 +126,7 @@ def point_summary(
         runs = grouped.get(point)
         for name in names:
             data = runs[name].to_numpy() if runs is not None else np.zeros(0)
-            n, mean, sd, low, high = mean_ci(data, level)
+            n, mean, sd, low, high = mean_ci(data, level, bounds(name))
             rows.append(
                 {
                     "point": int(point),
@@ -138,6 +140,12 @@ def point_summary(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def levels(series: pd.Series, bins: int = BINS) -> tuple[pd.Series, pd.Series]:
+    """A label and a numeric position for each value of a parameter: the value itself, or its
+    quantile bin (when a sampled range has more than ``bins`` values), or a category's place."""
+    return _levels(series, bins)
 
 
 def _levels(series: pd.Series, bins: int) -> tuple[pd.Series, pd.Series]:
@@ -162,7 +170,8 @@ def main_effects(
     bins: int = BINS,
     level: float = LEVEL,
 ) -> pd.DataFrame:
-    """Per parameter, value (or quantile bin) and output: n, mean, sd, ci_low, ci_high.
+    """Per parameter, value (or quantile bin) and output: runs, n (the runs with a value), mean,
+    sd, ci_low, ci_high.
 
     ``value`` is a label, ``x`` a number to plot against (the value, the mean of a bin, or the
     position of a category). Other parameters vary: this is the marginal (main) effect.
@@ -191,13 +200,14 @@ def main_effects_of(
         for name in outputs:
             frame["y"] = results[name].to_numpy()
             for (label, position), group in frame.groupby(["value", "x"], sort=False):
-                n, mean, sd, low, high = mean_ci(group["y"].to_numpy(), level)
+                n, mean, sd, low, high = mean_ci(group["y"].to_numpy(), level, bounds(name))
                 rows.append(
                     {
                         "parameter": parameter,
                         "value": label,
                         "x": float(position),
                         "output": name,
+                        "runs": len(group),
                         "n": n,
                         "mean": mean,
                         "sd": sd,
@@ -207,13 +217,25 @@ def main_effects_of(
                 )
     out = pd.DataFrame(
         rows,
-        columns=["parameter", "value", "x", "output", "n", "mean", "sd", "ci_low", "ci_high"],
+        columns=[
+            "parameter",
+            "value",
+            "x",
+            "output",
+            "runs",
+            "n",
+            "mean",
+            "sd",
+            "ci_low",
+            "ci_high",
+        ],
     )
     return out.sort_values(["parameter", "output", "x"], kind="stable").reset_index(drop=True)
 
 
 def surface(sweep_dir: str | Path, x: str, y: str, output: str, bins: int = BINS) -> pd.DataFrame:
-    """Mean of ``output`` over two parameters: x_value, y_value, x, y, n, mean, sd.
+    """Mean of ``output`` over two parameters: x_value, y_value, x, y, runs, n (the runs with a
+    value), mean, sd.
 
     ``.pivot(index="y", columns="x", values="mean")`` gives the heatmap's matrix.
     """
@@ -229,7 +251,7 @@ def surface_of(
 ) -> pd.DataFrame:
     """``surface`` of finished runs already read (one row per run: parameters, outputs)."""
     if not len(results):
-        return pd.DataFrame(columns=["x_value", "y_value", "x", "y", "n", "mean", "sd"])
+        return pd.DataFrame(columns=["x_value", "y_value", "x", "y", "runs", "n", "mean", "sd"])
     x_label, x_pos = _levels(results[x], bins)
     y_label, y_pos = _levels(results[y], bins)
     frame = pd.DataFrame(
@@ -237,7 +259,7 @@ def surface_of(
     )
     table = (
         frame.groupby(["x_value", "y_value", "x", "y"], sort=False)["v"]
-        .agg(n="count", mean="mean", sd="std")
+        .agg(runs="size", n="count", mean="mean", sd="std")
         .reset_index()
     )
     return table.sort_values(["y", "x"], kind="stable").reset_index(drop=True)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from coopsim.model import outputs
+
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
 
@@ -77,7 +79,14 @@ def invariant_violations(model: CoopModel) -> list[str]:
             problems.append(f"budget overspent by {-led['budget_left']}")
     last = {k: v for k, v in model.record.last().items() if isinstance(v, (int, float))}
     if last:
-        nan = [k for k, v in last.items() if not np.isfinite(v)]
+        nan = [k for k, v in last.items() if not np.isfinite(v) and not _may_be_missing(k, v)]
         if nan:
             problems.append(f"non-finite outputs: {', '.join(sorted(nan))}")
     return problems
+
+
+def _may_be_missing(name: str, value: float) -> bool:
+    """A NaN where the outputs registry says the output can have no value (a rate without
+    partnerships); never an infinity."""
+    output = outputs.find(name, "step")
+    return bool(np.isnan(value)) and output is not None and output.nullable

@@ -22,8 +22,13 @@ def gini(values: np.ndarray) -> float:
 
 
 def sustainability_index(participation: np.ndarray, cooperation: np.ndarray, window: int) -> float:
-    """max(0, mean(s) − sd(s)) of s = participation × cooperation over the last ``window`` steps."""
-    s = (np.asarray(participation) * np.asarray(cooperation))[-window:]
+    """max(0, mean(s) − sd(s)) of s = participation × cooperation over the last ``window`` steps.
+
+    A step without a cooperation rate (nothing committed: no partnership) has s = 0: nobody
+    cooperated in it.
+    """
+    rate = np.nan_to_num(np.asarray(cooperation, dtype=float), nan=0.0)
+    s = (np.asarray(participation) * rate)[-window:]
     if len(s) == 0:
         return 0.0
     return float(max(0.0, s.mean() - s.std()))

@@ -10,6 +10,7 @@ at once. Organisations (``organisations``) are the readable face of the arrays.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Protocol
 
 import mesa
@@ -337,7 +338,11 @@ class CoopModel(mesa.Model):
         return self.record.frame()
 
     def partnerships(self) -> pd.DataFrame:
-        """One row per partnership: formed, members, ended, cause, age, value."""
+        """One row per partnership: formed, members, ended, cause, age, value.
+
+        ``members`` and ``sectors`` hold lists (``explode`` gives one row per member);
+        ``cause`` and ``ended`` are missing while a partnership is active.
+        """
         table = self.partnerships_table
         n = table.size
         names, sectors = self.orgs.names, self.orgs.sector
@@ -349,14 +354,14 @@ class CoopModel(mesa.Model):
                 "formed": table.view("formed"),
                 "ended": pd.array([e if e >= 0 else None for e in ended], dtype="Int64"),
                 "status": [STATUS_NAMES[s] for s in table.view("status")],
-                "cause": [CAUSES[c] for c in table.view("cause")],
+                "cause": [CAUSES[c] or None for c in table.view("cause")],  # none: active
                 "age": table.ages(self.steps),
                 "mode": [MODES[m] for m in table.view("mode")],
                 "lead": [names[i] for i in table.view("lead")],
                 "lead_sector": [SECTORS[sectors[i]] for i in table.view("lead")],
-                "members": [";".join(names[i] for i in m) for m in members],
+                "members": [[names[i] for i in m] for m in members],
                 "n_members": table.view("initial_members"),
-                "sectors": [";".join(sorted({SECTORS[sectors[i]] for i in m})) for m in members],
+                "sectors": [sorted({SECTORS[sectors[i]] for i in m}) for m in members],
                 "value": table.view("value"),
                 "transaction_costs": table.view("transaction_costs"),
             }
@@ -398,7 +403,8 @@ class CoopModel(mesa.Model):
         window = self.config.metrics.window
         for name in outputs.names("run"):
             if outputs.get(name, "run").derived is not None:
-                out[name] = outputs.derive(name, ts, window=window)
+                value = outputs.derive(name, ts, window=window)
+                out[name] = None if math.isnan(value) else value  # no step had a value
         out["sustainability_index"] = sustainability_index(
             ts["participation_rate"].to_numpy(), ts["cooperation_rate"].to_numpy(), window
         )

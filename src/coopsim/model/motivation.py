@@ -9,6 +9,7 @@ integrity, the learned propensity and the private net return of delivering.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -117,7 +118,7 @@ def contribute(model: CoopModel, state: StepState) -> None:
     s.delivered = s.delivered_units.sum(axis=0)
 
     committed = s.committed_total.sum()
-    s.cooperation_rate = float(s.delivered.sum() / committed) if committed > 0 else 0.0
+    s.cooperation_rate = float(s.delivered.sum() / committed) if committed > 0 else math.nan
     s.free_riding_rate = float(np.mean(s.delivery < cfg.trust.defection_threshold))
     s.partner_trust = float(s.trust_in_partners.mean())
     s.dilemma_strength = float((-s.private_return).mean())  # > 0: delivering does not pay

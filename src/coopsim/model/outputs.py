@@ -47,17 +47,17 @@ __all__ = [
 
 Level = Literal["step", "run", "partnership", "member"]
 Role = Literal["key", "context", "indicator"]
-DType = Literal["int", "float", "bool", "str"]
+DType = Literal["int", "float", "bool", "str", "list"]  # list: a list of text
 Statistic = Literal["window_mean", "mean", "sum"]
 LEVELS: tuple[str, ...] = get_args(Level)
 ROLES: tuple[str, ...] = get_args(Role)
-STATISTICS: dict[str, str] = {  # what each statistic is, in words
+STATISTICS: dict[str, str] = {  # what each statistic is, in words (steps without a value skipped)
     "window_mean": "mean over the last `metrics.window` steps",
     "mean": "mean over all steps",
     "sum": "sum over all steps",
 }
-_PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
-_NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str"}
+_PANDAS = {"int": "int64", "float": "float64", "bool": "bool", "str": "str", "list": "object"}
+_NULLABLE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "str", "list": "object"}
 
 
 class Derived(NamedTuple):
@@ -146,6 +146,10 @@ def _pretty(name: str) -> str:
 
 _SHARE = {"low": 0.0, "high": 1.0}
 _COUNT = {"low": 0.0}
+# What a missing value means for a rate or a mean over members (no members: no value, not 0).
+_NO_ROUND = "no active partnership this month"
+_NO_WINDOW = "no partnership in the window"
+_NOTHING_SHARED = "nothing distributed this month"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,9 +186,10 @@ def _benefit_shares() -> tuple[Output, ...]:
             f"Benefit share: {_pretty(sector)}",
             "share of value",
             f"The {_pretty(sector)} sector's share of the benefit distributed this step "
-            "(0 when nothing was distributed).",
+            "(none when nothing was distributed).",
             family="benefit_share_<sector>",
             about=(sector,),
+            missing=_NOTHING_SHARED,
             **_SHARE,
         )
         for sector in SECTORS
@@ -214,7 +219,7 @@ def _dissolutions() -> tuple[Output, ...]:
             f"dissolved_{cause}",
             "run",
             "int",
-            f"Dissolved by {_pretty(cause)}",
+            f"Dissolved: {_pretty(cause)}",
             "count per run",
             f"Partnerships dissolved over the run because {CAUSE_MEANINGS[cause]}.",
             family="dissolved_<cause>",
@@ -242,14 +247,14 @@ FAMILIES: tuple[Family, ...] = (
         "step",
         "Benefit share: sector",
         "share of value",
-        "Each sector's share of the benefit distributed this step (0 when nothing was "
+        "Each sector's share of the benefit distributed this step (none when nothing was "
         "distributed); one column per sector.",
         _benefit_shares,
     ),
     Family(
         "dissolved_<cause>",
         "run",
-        "Dissolved by cause",
+        "Dissolved, by cause",
         "count per run",
         "Partnerships dissolved over the run, by cause: "
         + ", ".join(f"`{c}`" for c in CAUSES if c not in ("", "completed"))
@@ -291,13 +296,14 @@ _STEP: tuple[Output | str, ...] = (
     _out("cooperation_rate", "step", "float", "Cooperation rate",
          "share of committed resources delivered",
          "Resources delivered ÷ resources committed over all active member rows this step "
-         "(0 when no partnership is active).", **_SHARE),
-    _out("free_riding_rate", "step", "float", "Free-riding rate", "share of members withholding",
-         "Share of active member rows whose delivery share is below `trust.defection_threshold`.",
+         "(none when nothing was committed: no partnership is active).", missing=_NO_ROUND,
          **_SHARE),
+    _out("free_riding_rate", "step", "float", "Free-riding rate", "share of members withholding",
+         "Share of active member rows whose delivery share is below `trust.defection_threshold` "
+         "(none when no partnership is active).", missing=_NO_ROUND, **_SHARE),
     _out("partner_trust", "step", "float", "Trust between partners", "effective trust, 0–1",
-         "Mean trust of active members in their co-members at the start of the round (0 when no "
-         "partnership is active).", **_SHARE),
+         "Mean trust of active members in their co-members at the start of the round (none "
+         "when no partnership is active).", missing=_NO_ROUND, **_SHARE),
     _out("public_value", "step", "float", "Public value", _PER_MONTH,
          "Public value produced this step, summed over partnerships after rationing by demand.",
          **_COUNT),
@@ -320,8 +326,8 @@ _STEP: tuple[Output | str, ...] = (
          "1 when the public value produced this step was rationed to demand (the demand bound "
          "binds), else 0.", low=0, high=1),
     _out("cross_sector_share", "step", "float", "Cross-sector share", "share of partnerships",
-         "Share of this step's active partnerships whose members span at least two sectors "
-         "(0 when none is active).", **_SHARE),
+         "Share of this step's active partnerships whose members span at least two sectors.",
+         missing=_NO_ROUND, **_SHARE),
     _out("peak_dues", "step", "float", "Peak dues", _PER_MONTH,
          "Dues members paid into their peaks' pools this step (only where peaks pay for "
          "monitoring).", **_COUNT),
@@ -341,12 +347,13 @@ _STEP: tuple[Output | str, ...] = (
          "Mean over member rows of the stand-alone value a member forgoes by delivering one unit, "
          "less the goal-valued return its sharing rule gives it (its marginal share): positive "
          "when delivering does not pay privately (a social dilemma); negative when the sharing "
-         "rule makes delivering pay on its own."),
+         "rule makes delivering pay on its own; none when no partnership is active.",
+         missing=_NO_ROUND),
     _out("dilemma_after_incentives", "step", "float", "Dilemma after incentives",
          "value units",
          "The dilemma strength less what a member expects per unit delivered from rewards and "
          "avoided sanctions (monitoring chance × amount; value units, not weighted by its "
-         "sensitivity): positive when delivering still does not pay."),
+         "sensitivity): positive when delivering still does not pay.", missing=_NO_ROUND),
     _out("public_value_cumulative", "step", "float", "Cumulative public value", "value units",
          "Public value produced from the first step to this one.", **_COUNT),
     _out("negotiation_costs", "step", "float", "Negotiation costs", _PER_MONTH,
@@ -397,8 +404,9 @@ _RUN: tuple[Output | str, ...] = (
          **_COUNT),
     _out("cooperation_rate", "run", "float", "Cooperation rate",
          "share of committed resources delivered",
-         "Share of committed resources actually delivered, averaged over the last "
-         "`metrics.window` steps.", derived=_window("cooperation_rate"), **_SHARE),
+         "Share of committed resources actually delivered, averaged over the steps of the last "
+         "`metrics.window` that had a partnership.", derived=_window("cooperation_rate"),
+         missing=_NO_WINDOW, **_SHARE),
     _out("participation_rate", "run", "float", "Participation rate",
          "share of organisations in a partnership",
          "Share of organisations in an active partnership, averaged over the last "
@@ -407,8 +415,9 @@ _RUN: tuple[Output | str, ...] = (
          "Mean effective trust over all relationships, averaged over the last `metrics.window` "
          "steps.", derived=_window("mean_trust"), **_SHARE),
     _out("free_riding_rate", "run", "float", "Free-riding rate", "share of members withholding",
-         "Share of members delivering far less than committed, averaged over the last "
-         "`metrics.window` steps.", derived=_window("free_riding_rate"), **_SHARE),
+         "Share of members delivering far less than committed, averaged over the steps of the "
+         "last `metrics.window` that had a partnership.", derived=_window("free_riding_rate"),
+         missing=_NO_WINDOW, **_SHARE),
     _out("public_value_total", "run", "float", "Public value, total", "value units",
          "Public value produced over the whole run.", derived=Derived("sum", "public_value"),
          **_COUNT),
@@ -434,15 +443,17 @@ _RUN: tuple[Output | str, ...] = (
          "Share of the run's months in which the demand bound binds (value rationed to demand).",
          derived=Derived("mean", "demand_bound"), **_SHARE),
     _out("cross_sector_share", "run", "float", "Cross-sector share", "share of partnerships",
-         "Mean over the window of the share of active partnerships spanning at least two "
-         "sectors.", derived=Derived("window_mean", "cross_sector_share"), **_SHARE),
+         "Mean over the window's months with a partnership of the share of active partnerships "
+         "spanning at least two sectors.", derived=Derived("window_mean", "cross_sector_share"),
+         missing="no partnership in the window", **_SHARE),
     _out("dilemma_strength", "run", "float", "Dilemma strength", "value units",
-         "Mean over the run's steps of the gain from withholding over delivering (the social "
-         "dilemma; steps without partnerships count as 0).",
-         derived=Derived("mean", "dilemma_strength")),
+         "Mean over the run's steps with a partnership of the gain from withholding over "
+         "delivering (the social dilemma).",
+         derived=Derived("mean", "dilemma_strength"), missing="no partnership in the run"),
     _out("dilemma_after_incentives", "run", "float", "Dilemma after incentives", "value units",
-         "Mean over the run's steps of the dilemma after expected rewards and sanctions.",
-         derived=Derived("mean", "dilemma_after_incentives")),
+         "Mean over the run's steps with a partnership of the dilemma after expected rewards and "
+         "sanctions.",
+         derived=Derived("mean", "dilemma_after_incentives"), missing="no partnership in the run"),
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean, from the first shock "
@@ -466,8 +477,8 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
     _out("status", "partnership", "str", "Status", "",
          "`active`, `completed` (it met its objective) or `dissolved`.", values=STATUS_NAMES),
     _out("cause", "partnership", "str", "Cause", "",
-         "Why it ended: `completed`, or the cause of its dissolution (empty while active).",
-         values=CAUSES),
+         "Why it ended: `completed`, or the cause of its dissolution (none while active).",
+         values=tuple(c for c in CAUSES if c), missing="still active"),
     _out("age", "partnership", "int", "Age", "months",
          "Months from its founding to its end, or to the last step if still active.", **_COUNT),
     _out("mode", "partnership", "str", "Governance mode", "",
@@ -476,13 +487,13 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
          role="context"),
     _out("lead_sector", "partnership", "str", "Lead sector", "", "Sector of the lead.",
          role="context", values=SECTORS),
-    _out("members", "partnership", "str", "Members", "",
-         "Names of everyone who was ever a member, `;`-separated: the founding members, lead "
+    _out("members", "partnership", "list", "Members", "",
+         "Names of everyone who was ever a member, as a list: the founding members, lead "
          "first, then those who joined at a re-tender.", role="context"),
     _out("n_members", "partnership", "int", "Founding members", "count",
          "Number of founding members.", **_COUNT),
-    _out("sectors", "partnership", "str", "Sectors", "",
-         "Sectors of everyone in `members`, sorted and `;`-separated.", role="context"),
+    _out("sectors", "partnership", "list", "Sectors", "",
+         "Sectors of everyone in `members`, each once, sorted, as a list.", role="context"),
     _out("value", "partnership", "float", "Public value", "value units",
          "Public value the partnership produced over its life.", **_COUNT),
     _out("transaction_costs", "partnership", "float", "Transaction costs", "value units",
@@ -624,7 +635,7 @@ def derive(name: str, timeseries: Any, *, window: int) -> float:
     if output.derived is None:
         raise ValueError(f"{name!r} is not derived from a step output")
     statistic, source = output.derived
-    column = timeseries[source]
+    column = timeseries[source]  # pandas skips steps without a value (NaN); none at all: NaN
     if statistic == "window_mean":
         return float(column.tail(window).mean())
     if statistic == "sum":

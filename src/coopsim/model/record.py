@@ -3,6 +3,7 @@ the record phase that makes each step's row."""
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -142,7 +143,8 @@ def observe(model: CoopModel, state: StepState) -> None:
     model.members_replaced = 0
     total = s.benefit_by_sector.sum()
     for k, name in enumerate(SECTORS):
-        row[f"benefit_share_{name}"] = float(s.benefit_by_sector[k] / total) if total > 0 else 0.0
+        share = s.benefit_by_sector[k] / total if total > 0 else math.nan  # a share of nothing
+        row[f"benefit_share_{name}"] = float(share)
     row["benefit_gini"] = gini(orgs.benefit_total)
     row.update(_sector_trust(model, eff))
     row["mean_propensity"] = float(orgs.propensity.mean()) if orgs.n else 0.0
@@ -161,7 +163,7 @@ def observe(model: CoopModel, state: StepState) -> None:
 def cross_sector_share(model: CoopModel, state: StepState) -> float:
     """Share of this step's active partnerships whose members span at least two sectors."""
     if not len(state.ids):
-        return 0.0
+        return math.nan
     key = np.unique(state.pid * len(SECTORS) + model.orgs.sector[state.org])
     return float(np.mean(np.bincount(key // len(SECTORS), minlength=len(state.ids)) >= 2))
 

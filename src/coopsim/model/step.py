@@ -10,6 +10,7 @@ no active partnership. Crowding, between them, runs every step (motivation heals
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -104,10 +105,11 @@ class StepState:
     # exit
     exit_cost: np.ndarray = _floats()  # what leaving costs each row now (value units)
 
-    # The round's outputs (their idle values when no partnership is active).
-    cooperation_rate: float = 0.0
-    free_riding_rate: float = 0.0
-    partner_trust: float = 0.0
+    # The round's outputs (their idle values when no partnership is active: a rate or a mean
+    # over members has no value then, so NaN, not 0).
+    cooperation_rate: float = math.nan
+    free_riding_rate: float = math.nan
+    partner_trust: float = math.nan
     public_value: float = 0.0
     monitoring_costs: float = 0.0
     enforcement_costs: float = 0.0
@@ -121,8 +123,8 @@ class StepState:
     peak_expulsions: int = 0
     partnerships_dissolved: int = 0
     partnerships_completed: int = 0
-    dilemma_strength: float = 0.0
-    dilemma_after_incentives: float = 0.0
+    dilemma_strength: float = math.nan
+    dilemma_after_incentives: float = math.nan
     ledger: dict[str, float] = field(default_factory=dict)  # the round's accounts (invariants)
 
     @property

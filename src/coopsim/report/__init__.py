@@ -1,8 +1,9 @@
 """Figures and readable reports of runs, comparisons and sweeps.
 
 ``write_report(DIR)`` detects what ``DIR`` holds, draws the figures that apply into
-``DIR/figures/`` (PNG and SVG) and writes ``DIR/report.html`` (self-contained) and
-``DIR/report.md``; ``coopsim report DIR`` calls it. The figure functions take the tables of a
+``DIR/figures/`` (in the formats of the scenario's ``output.figures``) and writes
+``DIR/report.html`` (self-contained) and/or ``DIR/report.md`` (as ``output.report`` says);
+``coopsim report DIR`` calls it. The figure functions take the tables of a
 result directory and return matplotlib Figures, for notebooks and scripts::
 
     from coopsim.report import load_results, plot_survival, save_figure

@@ -187,11 +187,11 @@ def render_markdown(doc: Document) -> str:
                 out.append("| " + " | ".join(_cell_md(v) for v in row) + " |")
             out.append("")
         elif isinstance(block, FigureBlock):
-            image = block.files.get("png")
-            if image:
-                out += [f"![{block.title}]({image})", ""]
+            shown = next((fmt for fmt in ("png", "svg") if fmt in block.files), None)
+            if shown:
+                out += [f"![{block.title}]({block.files[shown]})", ""]
             others = ", ".join(
-                f"[{fmt.upper()}]({p})" for fmt, p in block.files.items() if fmt != "png"
+                f"[{fmt.upper()}]({p})" for fmt, p in block.files.items() if fmt != shown
             )
             more = f" ({others})" if others else ""
             out += [f"**{block.title}.** {block.caption}{more}", ""]

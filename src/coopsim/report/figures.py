@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from coopsim.model import metrics, outputs
@@ -33,7 +34,7 @@ from coopsim.report.style import (
     pretty,
     style,
 )
-from coopsim.runs.stats import mean_ci
+from coopsim.runs.stats import bounds, mean_ci
 
 __all__ = [
     "HEADLINE_INDICATORS",
@@ -445,7 +446,8 @@ def plot_survival(
                 alpha=0.8,
             )
             median = metrics.median_survival(km)
-            median_text = "median not reached" if median is None else f"median {median:g}"
+            pooled = " (pooled)" if n_seeds > 1 else ""
+            median_text = "median not reached" if median is None else f"median {median:g}{pooled}"
             handles.append(
                 Line2D(
                     [],
@@ -551,6 +553,7 @@ def plot_dissolution_causes(
             bottom += values
         for xi, total in zip(x, bottom, strict=True):
             left.text(xi, total, f"{total:.1f}", ha="center", va="bottom", fontsize=8.5)
+        left.set_ylim(0, max(float(bottom.max()), 1.0) * 1.15)  # the labels stay under the title
         slots = max(len(x), 3) / 2  # a single mode gets a bar of ordinary width
         centre = (len(x) - 1) / 2
         left.set_xticks(x, list(table.index))
@@ -558,7 +561,6 @@ def plot_dissolution_causes(
         left.set_ylabel("Partnerships dissolved (mean per run)")
         left.set_xlabel("Governance mode")
         left.set_title("Dissolutions by cause")
-        left.margins(y=0.12)
         left.grid(axis="x", visible=False)
 
         totals = table.sum(axis=1).replace(0, np.nan)
@@ -618,7 +620,9 @@ def comparison_from_summaries(summaries: pd.DataFrame, modes: Sequence[str]) -> 
         if values.notna().sum() == 0 or summaries[column].dtype == bool:
             continue
         for mode in modes:
-            n, mean, sd, low, high = mean_ci(values[summaries["mode"] == mode].to_numpy(float))
+            n, mean, sd, low, high = mean_ci(
+                values[summaries["mode"] == mode].to_numpy(float), LEVEL, bounds(column)
+            )
             rows.append(
                 {
                     "indicator": column,
@@ -707,8 +711,9 @@ def plot_comparison(
                     )
             ax.set_title(indicator_label(indicator, unit=False))
             ax.set_xlabel(indicator_unit(indicator) or "value")
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # panels are narrow: few ticks
             ax.set_yticks(y, modes)
-            ax.set_ylim(-0.6, len(modes) - 0.4)
+            ax.set_ylim(-0.6, len(modes) - 0.2)  # room for a label over the top row
             ax.grid(axis="y", visible=False)
             ax.margins(x=0.15)
         for ax in list(axes.flat)[len(usable) :]:

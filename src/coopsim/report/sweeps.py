@@ -22,9 +22,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from coopsim.report.figures import empty_figure, grid_shape, value_range
+from coopsim.report.figures import empty_figure, grid_shape, seed_bands, value_range
 from coopsim.report.load import SweepResults
-from coopsim.report.style import OKABE_ITO, indicator_label, new_figure, style
+from coopsim.report.style import (
+    OKABE_ITO,
+    TIME_LABEL,
+    indicator_label,
+    indicator_unit,
+    new_figure,
+    style,
+)
 
 __all__ = [
     "SweepTables",
@@ -32,6 +39,7 @@ __all__ = [
     "plot_main_effects",
     "plot_sensitivity",
     "plot_sweep_heatmap",
+    "plot_sweep_timeseries",
     "rank_parameters",
     "sweep_tables",
 ]
@@ -163,6 +171,7 @@ def plot_sweep_heatmap(
     if not panels:
         return empty_figure(title or "Heatmap", "No finished runs to draw.")
     rows, cols = grid_shape(len(panels), 2)
+    partial = False
     with style():
         fig = new_figure(5.4 * cols + 0.3, 4.3 * rows + 0.7)
         axes = fig.subplots(rows, cols, squeeze=False)
@@ -172,8 +181,14 @@ def plot_sweep_heatmap(
             x_index = {v: i for i, v in enumerate(xs["x"])}
             y_index = {v: i for i, v in enumerate(ys["y"])}
             grid = np.full((len(ys), len(xs)), np.nan)
+            counts = {}  # cells where only some runs have a value: (n, runs)
             for _, row in table.iterrows():
-                grid[y_index[row["y"]], x_index[row["x"]]] = row["mean"]
+                cell = (y_index[row["y"]], x_index[row["x"]])
+                grid[cell] = row["mean"]
+                runs = int(row["runs"]) if "runs" in row else int(row["n"])
+                if int(row["n"]) < runs:
+                    counts[cell] = (int(row["n"]), runs)
+                    partial = True
             masked = np.ma.masked_invalid(grid)
             image = ax.pcolormesh(masked, cmap="viridis", edgecolors="white", linewidth=0.8)
             colourbar = fig.colorbar(image, ax=ax, shrink=0.92)
@@ -181,10 +196,13 @@ def plot_sweep_heatmap(
             if grid.size <= 100:
                 for (j, i), value in np.ndenumerate(grid):
                     if np.isfinite(value):
+                        shown = _fmt(value)
+                        if (j, i) in counts:
+                            shown += "\nn={}/{}".format(*counts[(j, i)])
                         ax.text(
                             i + 0.5,
                             j + 0.5,
-                            _fmt(value),
+                            shown,
                             ha="center",
                             va="center",
                             fontsize=8,
@@ -207,10 +225,11 @@ def plot_sweep_heatmap(
             for v in pd.concat([s["x_value"], s["y_value"]])
         )
         how = "quantile bins labelled by their mean; " if binned else ""
+        some = "; n=k/m: only k of the cell's m runs have a value" if partial else ""
         fig.suptitle(
             title
             or f"Mean over runs by {x} and {y}\n"
-            f"({how}averaged over replicates and any other parameters)"
+            f"({how}averaged over replicates and any other parameters{some})"
         )
     return fig
 
@@ -234,6 +253,19 @@ def _effect_panel(
     else:
         ax.plot(x, mean, "-o", color=colour, ms=4)
         ax.fill_between(x, low, high, color=colour, alpha=0.22, lw=0)
+    n = part["n"].to_numpy(dtype=int)
+    runs = part["runs"].to_numpy(dtype=int) if "runs" in part else n
+    for xi, yi, k, m in zip(x, mean, n, runs, strict=True):
+        if k < m and np.isfinite(yi):  # a mean over fewer runs than the point holds
+            ax.annotate(
+                f"n={k}/{m}",
+                (xi, yi),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+                color="#555555",
+            )
 
 
 def plot_main_effects(
@@ -398,3 +430,80 @@ def plot_sensitivity(
         caution = "\nwide intervals: too few samples for stable indices" if wide else ""
         fig.suptitle(title or f"Sensitivity: {name} with 95% bootstrap intervals{caution}")
     return fig
+
+
+def plot_sweep_timeseries(
+    timeseries: pd.DataFrame,
+    columns: Sequence[str],
+    by: str,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """The kept time series of a sweep: one panel per column, one line per value (or quantile
+    bin) of the parameter ``by``, the mean over its runs with a 95% band (clipped to the
+    column's range).
+
+    ``timeseries`` has run_id, step, the parameters and the columns (``load_timeseries``).
+    """
+    from coopsim.experiments import analysis
+
+    present = [c for c in columns if c in timeseries and timeseries[c].notna().any()]
+    if timeseries.empty or not present or by not in timeseries:
+        return empty_figure(title or "Time series", "No kept time series to draw.")
+    labels, position = analysis.levels(timeseries[by], HEATMAP_BINS)
+    frame = timeseries.assign(mode=labels, _x=position)
+    order = frame.drop_duplicates("mode").sort_values("_x")["mode"].tolist()
+    colours = _sequence_colours(len(order))
+    rows, cols = grid_shape(len(present), 2)
+    with style():
+        fig = new_figure(5.4 * cols + 0.4, 3.3 * rows + 1.3)
+        axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+        for ax, column in zip(axes.flat, present, strict=False):
+            bands = seed_bands(frame, column)
+            for level, colour in zip(order, colours, strict=True):
+                part = bands[bands["mode"] == level]
+                ax.plot(part["step"], part["mean"], color=colour, lw=1.6)
+                if part["n"].max() >= 2:
+                    ax.fill_between(
+                        part["step"], part["low"], part["high"], color=colour, alpha=0.15, lw=0
+                    )
+            ax.set_title(indicator_label(column, unit=False, level="step"))
+            ax.set_ylabel(indicator_unit(column, level="step") or "value")
+            ax.set_xlabel(TIME_LABEL)
+            ax.tick_params(labelbottom=True)
+            ax.margins(x=0)
+        for ax in list(axes.flat)[len(present) :]:
+            ax.set_axis_off()
+        handles = [
+            Line2D([], [], color=c, lw=1.6, label=_level_label(level))
+            for level, c in zip(order, colours, strict=True)
+        ]
+        handles.append(Patch(color="#777777", alpha=0.3, lw=0, label="95% CI over runs"))
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=min(len(handles), 4),
+            title=parameter_label(by),
+        )
+        fig.suptitle(
+            title
+            or f"Kept time series by {by}\n(mean over runs, averaged over any other parameters)"
+        )
+    return fig
+
+
+def _level_label(label: str) -> str:
+    if _INTERVAL.match(str(label)):
+        return f"bin {label}"
+    try:
+        return _fmt(float(label))
+    except ValueError:
+        return str(label)
+
+
+def _sequence_colours(n: int) -> list:
+    """Colours for ordered levels: viridis from dark to light (readable on white)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(0.05 + 0.8 * i / max(n - 1, 1)) for i in range(n)]

@@ -42,8 +42,10 @@ from coopsim.report.style import indicator_label, indicator_unit, pretty, save_f
 
 __all__ = ["DEFAULT_FORMATS", "write_report"]
 
-DEFAULT_FORMATS = ("png", "svg")
-MAX_SWEEP_OUTPUTS = 4
+DEFAULT_FORMATS = ("png",)
+FIGURE_FORMATS = ("png", "svg", "pdf")
+REPORTS = ("markdown", "html", "both", "none")
+MAX_FIGURE_OUTPUTS = 8  # outputs (and time series) drawn in a sweep's figures; tables hold all
 EFFECT_INDICATORS = outputs.check(
     ("sustainability_index", "cooperation_rate", "public_value_total"), "run", role="indicator"
 )
@@ -78,9 +80,45 @@ def _interval(mean: float, low: float, high: float) -> str:
     return fmt(mean)
 
 
-def _meaning(name: str) -> str:
+def _meaning(name: str, window: Any = None) -> str:
     output = outputs.find(name, "run")
-    return output.meaning if output else ""
+    if output is None:
+        return ""
+    if window:  # the window's length where the meaning names the parameter
+        return output.meaning.replace("`metrics.window`", f"{window} (`metrics.window`)")
+    return output.meaning
+
+
+def _windowed(name: str) -> bool:
+    """Whether a run indicator reads only the last ``metrics.window`` months."""
+    output = outputs.find(name, "run")
+    if output is None:
+        return False
+    return name == "sustainability_index" or (
+        output.derived is not None and output.derived.statistic == "window_mean"
+    )
+
+
+def _window_sentence(scenario: dict[str, Any], names: Sequence[str], steps: Any = None) -> str:
+    """Which months the windowed indicators among ``names`` average, in words."""
+    windowed = [n for n in names if _windowed(n)]
+    metrics = scenario.get("metrics") if isinstance(scenario.get("metrics"), dict) else {}
+    window = (metrics or {}).get("window")
+    steps = steps or scenario.get("steps")
+    if not windowed or not window:
+        return ""
+    listed = ", ".join(indicator_label(n, unit=False).lower() for n in windowed)
+    if steps and int(window) < int(steps):
+        span = (
+            f"the last {window} months of each run (months {int(steps) - int(window) + 1}–"
+            f"{steps}, `metrics.window`)"
+        )
+    else:
+        span = f"the whole run ({steps} months: `metrics.window` = {window} is not shorter)"
+    return (
+        f"Window: the {listed} are averages over {span}; totals, counts, survival and the "
+        "shock indicators cover the whole run"
+    )
 
 
 def _unit(name: str) -> str:
@@ -92,16 +130,24 @@ def _unit(name: str) -> str:
 
 
 class _Figures:
-    """Draws figures into ``figures/``; a figure that fails becomes a note, not a lost report."""
+    """Draws figures into ``figures/`` in ``formats`` (none: no figure is drawn, and the report
+    says so); a figure that fails becomes a note, not a lost report."""
 
     def __init__(self, directory: Path, formats: Sequence[str]):
         self.folder = directory / "figures"
-        self.formats = list(dict.fromkeys(["png", *formats]))
+        self.formats = list(dict.fromkeys(formats))
         self.blocks: list[FigureBlock] = []
         self.problems: list[str] = []
         self.notes: list[str] = []
+        if not self.formats:
+            self.notes.append(
+                "No figures: this directory's scenario sets `output.figures: []` "
+                "(`coopsim report` draws them when it lists a format, e.g. `[png]`)."
+            )
 
     def draw(self, name: str, caption: str, build: Callable[[], Figure]) -> FigureBlock | None:
+        if not self.formats:
+            return None
         try:
             fig = build()
             saved = save_figure(fig, self.folder, name, self.formats)
@@ -119,11 +165,24 @@ class _Figures:
         return block
 
 
+def _output(scenario: Any) -> dict[str, Any]:
+    output = scenario.get("output") if isinstance(scenario, dict) else None
+    return output if isinstance(output, dict) else {}
+
+
 def _formats(scenario: dict[str, Any]) -> list[str]:
-    """PNG and SVG always (the report needs them), plus what the scenario's output asks for."""
-    output = scenario.get("output") if isinstance(scenario.get("output"), dict) else {}
-    extra = [f for f in (output or {}).get("figures") or [] if f in ("png", "svg", "pdf")]
-    return list(dict.fromkeys([*DEFAULT_FORMATS, *extra]))
+    """The figure formats the scenario's ``output.figures`` asks for (PNG when it says none)."""
+    wanted = _output(scenario).get("figures", list(DEFAULT_FORMATS))
+    return [f for f in dict.fromkeys(wanted or []) if f in FIGURE_FORMATS]
+
+
+def _reports(scenario: dict[str, Any], report: str | None) -> tuple[str, ...]:
+    """Which reports to write: ``report`` if given, else the scenario's ``output.report``
+    (an explicit call writes both where the scenario says none)."""
+    chosen = report or _output(scenario).get("report") or "both"
+    if chosen not in REPORTS:
+        raise ValueError(f"report: expected one of {', '.join(REPORTS)} (got {chosen!r})")
+    return ("markdown", "html") if chosen in ("both", "none") else (chosen,)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -182,6 +241,36 @@ def _overview(doc: Document, results: Results) -> None:
         )
 
 
+def _steps(results: Results) -> Any:
+    meta = results.metadata
+    return meta.get("steps_completed") or meta.get("steps") or results.scenario.get("steps")
+
+
+# Results that hold by a mode's rules, not as findings: the mode, what is observed, and why.
+BY_CONSTRUCTION = {
+    "statism": (
+        "no statism partnership dissolved, so its survival curve stays at 1 and its median is "
+        "not reached",
+        "statism's mandate holds members in while enforcement is funded: they leave only when "
+        "enforcement lapses (`enforcement_lapse`) or a capacity shock drives them out "
+        "(`shock`; ODD §7.12). A flat curve is therefore by construction, not a finding about "
+        "how durable statist partnerships are",
+    ),
+}
+
+
+def _by_construction(doc: Document, results: Results) -> None:
+    """Say where a result holds by a mode's rules (today: statism's flat survival curve)."""
+    summaries = results.summaries
+    if summaries is None or "partnerships_dissolved" not in summaries:
+        return
+    for mode, (observed, reason) in BY_CONSTRUCTION.items():
+        runs = summaries[summaries["mode"] == mode]
+        dissolved = pd.to_numeric(runs["partnerships_dissolved"], errors="coerce")
+        if len(runs) and (dissolved.fillna(0) == 0).all():
+            doc.add(Paragraph(f"By construction: {observed}. {reason}.", "note"))
+
+
 def _comparison_table(results: Results) -> pd.DataFrame:
     if results.comparison is not None and len(results.comparison):
         return results.comparison
@@ -190,6 +279,8 @@ def _comparison_table(results: Results) -> pd.DataFrame:
 
 def _run_summary(doc: Document, results: Results) -> None:
     summary = results.summaries.iloc[0].to_dict() if len(results.summaries) else {}
+    metrics = results.scenario.get("metrics")
+    window = metrics.get("window") if isinstance(metrics, dict) else None
     doc.add(Heading("Summary"))
     order = [i for i in F.HEADLINE_INDICATORS if i in summary]
     order += [
@@ -203,14 +294,18 @@ def _run_summary(doc: Document, results: Results) -> None:
             shocked = any(e.kind == "shock" for e in results.events)
             missing = "no shock scheduled" if name.startswith("shock_") and not shocked else None
             shown = f"— ({missing or F.NO_VALUE[name]})"
-        rows.append((indicator_label(name, unit=False), shown, _unit(name), _meaning(name)))
+        rows.append((indicator_label(name, unit=False), shown, _unit(name), _meaning(name, window)))
     doc.add(Table(["Indicator", "Value", "Unit", "Meaning"], rows, align=["l", "r", "l", "l"]))
+    sentence = _window_sentence(results.scenario, order, _steps(results))
+    if sentence:
+        doc.add(Paragraph(sentence + "."))
     causes = {F.DISSOLVED[k]: v for k, v in summary.items() if k in F.DISSOLVED and v}
     if causes:
         text = ", ".join(
             f"{pretty(k)} {fmt(v)}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])
         )
         doc.add(Paragraph(f"Dissolutions by cause: {text}."))
+    _by_construction(doc, results)
 
 
 def _comparison_summary(doc: Document, results: Results) -> None:
@@ -220,8 +315,11 @@ def _comparison_summary(doc: Document, results: Results) -> None:
     doc.add(Heading("Summary"))
     doc.add(
         Paragraph(
-            f"Mean over {most} seeds per mode with its 95% confidence interval (Student t). "
-            "Every mode ran on the same seeds (common random numbers)."
+            f"Mean over {most} seeds per mode with its 95% confidence interval (Student t, "
+            "clipped to the indicator's possible range: no negative count or duration, no share "
+            "above 1). Every mode ran on the same seeds (common random numbers). Where only k of "
+            f"the {most} runs have a value (a median not reached, a rate without partnerships, "
+            "no recovery), the cell says n=k and the mean is over those k runs."
         )
     )
     present = list(dict.fromkeys(table["indicator"]))
@@ -246,6 +344,10 @@ def _comparison_summary(doc: Document, results: Results) -> None:
         [indicator_label(i, unit=False), _unit(i), *[cell(i, m) for m in modes]] for i in headline
     ]
     doc.add(Table(["Indicator", "Unit", *modes], rows, align=["l", "l", *["r"] * len(modes)]))
+    sentence = _window_sentence(results.scenario, headline, _steps(results))
+    if sentence:
+        doc.add(Paragraph(sentence + "."))
+    _by_construction(doc, results)
     full = [
         [
             indicator_label(r["indicator"], unit=False),
@@ -358,8 +460,9 @@ def _result_figures(figs: _Figures, results: Results) -> None:
         "The main indicators month by month, one colour and line style per mode; "
         + band
         + marks
-        + "The cooperation rate is recorded as 0 in months when nothing was committed (no "
-        "active partnership).",
+        + "Rates over partnership members (cooperation, free riding) have no value in a month "
+        "without an active partnership: a line breaks there, and where only some seeds have a "
+        "value the mean and band are over those seeds.",
         lambda: F.plot_indicators(ts, modes=modes, events=events),
     )
     figs.draw(
@@ -391,9 +494,16 @@ def _result_figures(figs: _Figures, results: Results) -> None:
             "Kaplan–Meier estimate of the share of partnerships not yet dissolved, by partnership "
             "age. Dissolution is the event; partnerships that completed their objective or were "
             "still active at the end are censored (the ticks). "
-            + ("Runs of a mode are pooled. " if many else "")
+            + (
+                "Runs of a mode are pooled, so the median in the legend is the pooled curve's; "
+                "the summary table's median partnership survival is the mean of each run's own "
+                "median over the runs that reached one (n=k), and the two need not agree. "
+                if many
+                else ""
+            )
             + "The shaded band is the 95% Greenwood (log–log) interval; the dotted line marks 50%, "
-            "where the median survival is read.",
+            "where the median survival is read. A curve that stays at 1 means no partnership of "
+            "that mode dissolved.",
             lambda: F.plot_survival(results.partnerships, modes=modes),
         )
     figs.draw(
@@ -441,7 +551,9 @@ def _provenance(doc: Document, meta: dict[str, Any], directory: Path) -> None:
     doc.add(Table(["", ""], rows))
 
 
-def _run_document(directory: Path, formats: Sequence[str] | None) -> Document:
+def _run_document(
+    directory: Path, formats: Sequence[str] | None
+) -> tuple[Document, dict[str, Any]]:
     results = load_results(directory)
     if results.kind == "run":
         title = f"coopsim run: {results.name} ({results.modes[0]}, seed {results.seeds[0]})"
@@ -456,14 +568,14 @@ def _run_document(directory: Path, formats: Sequence[str] | None) -> Document:
         _run_summary(doc, results)
     else:
         _comparison_summary(doc, results)
-    figs = _Figures(directory, formats or _formats(results.scenario))
+    figs = _Figures(directory, _formats(results.scenario) if formats is None else formats)
     _result_figures(figs, results)
     doc.add(Heading("Figures"))
     doc.add(*figs.blocks)
     doc.add(*(Paragraph(note, "note") for note in figs.notes))
     _problems(doc, figs.problems)
     _provenance(doc, results.metadata, directory)
-    return doc
+    return doc, results.scenario
 
 
 def _problems(doc: Document, problems: Sequence[str]) -> None:
@@ -489,8 +601,11 @@ def _parameter_spec(value: Any) -> str:
     return str(value)
 
 
-def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
+def _sweep_document(
+    directory: Path, formats: Sequence[str] | None
+) -> tuple[Document, dict[str, Any]]:
     sweep = load_sweep(directory)
+    scenario = sweep.spec.get("scenario") if isinstance(sweep.spec.get("scenario"), dict) else {}
     meta, block = sweep.metadata, sweep.sweep
     design = sweep.design_kind
     points = meta.get("points") or (
@@ -502,7 +617,8 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
         reps = int(replicates or 1)
         title += f", {points} points × {reps} replicate{'s' if reps != 1 else ''}"
     doc = Document(title)
-    outputs = sweep.outputs[:MAX_SWEEP_OUTPUTS]
+    outputs = sweep.outputs
+    drawn = outputs[:MAX_FIGURE_OUTPUTS]
 
     doc.add(Heading("Overview"))
     description = " ".join(str(sweep.spec.get("description") or "").split())
@@ -514,7 +630,7 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
         ("Design", design + (f", {block.get('samples')} samples" if block.get("samples") else "")),
         ("Runs", f"{finished} finished, {len(sweep.failed)} failed, {planned} planned"),
         ("Replicates", f"{replicates} per point (seeds: {block.get('seeds', 'common')})"),
-        ("Outputs", ", ".join(sweep.outputs) or "—"),
+        ("Outputs", ", ".join(_requested(sweep) or sweep.outputs) or "—"),
     ]
     if meta.get("status"):
         rows.append(("Status", str(meta["status"])))
@@ -547,11 +663,10 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
         doc.add(Paragraph("No finished run with outputs yet: nothing to summarise.", "warning"))
         _sweep_failures(doc, sweep)
         _provenance(doc, meta, directory)
-        return doc
+        return doc, scenario
 
     tables = S.sweep_tables(sweep, outputs)
-    scenario = sweep.spec.get("scenario") if isinstance(sweep.spec.get("scenario"), dict) else {}
-    figs = _Figures(directory, formats or _formats(scenario or {}))
+    figs = _Figures(directory, _formats(scenario) if formats is None else formats)
 
     doc.add(Heading("Summary"))
     summary_rows = []
@@ -579,11 +694,24 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
     )
     doc.add(
         Paragraph(
-            "Most influential: the largest total Sobol' index (ST) or Morris μ* for sampled "
-            "sensitivity designs, otherwise the parameter whose main effect spans the widest range "
-            "of the output's mean."
+            "Runs: the finished runs with a value of the output (a median not reached or a "
+            "rate without partnerships has none). Most influential: the largest total Sobol' "
+            "index (ST) or Morris μ* for sampled sensitivity designs, otherwise the parameter "
+            "whose main effect spans the widest range of the output's mean."
         )
     )
+    window = _window_sentence(scenario, outputs)
+    if window:
+        doc.add(Paragraph(window + " (unless `metrics.window` or `steps` is itself varied)."))
+    for output in _requested(sweep):
+        if output not in outputs:
+            doc.add(
+                Paragraph(
+                    f"`{output}` was asked for but no finished run has a value of it "
+                    f"({F.NO_VALUE.get(output, 'it is missing in every run')}): it is left out.",
+                    "note",
+                )
+            )
 
     if tables.sobol is not None or tables.morris is not None:
         method = "sobol" if tables.sobol is not None else "morris"
@@ -608,7 +736,8 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
     doc.add(Heading("Heatmaps"))
     by_pair: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
     for (x, y, output), surface in tables.surfaces.items():
-        by_pair.setdefault((x, y), {})[output] = surface
+        if output in drawn:
+            by_pair.setdefault((x, y), {})[output] = surface
     if not by_pair:
         doc.add(Paragraph("A heatmap needs two parameters; this sweep varies one.", "note"))
     for (x, y), surfaces in by_pair.items():
@@ -637,25 +766,109 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
             doc.add(block_)
 
     doc.add(Heading("Main effects"))
-    for output in outputs:
+    for output in drawn:
         block_ = figs.draw(
             f"main_effects_{output}",
             f"Mean of {indicator_label(output, unit=False).lower()} against each parameter in "
             "turn, averaging over all other parameters and replicates, with the 95% confidence "
-            "interval of that mean over runs (band, or bars for categories). Flat panels: "
-            "little effect on average; a steep one: a strong main effect.",
+            "interval of that mean over runs (band, or bars for categories; clipped to the "
+            "output's possible range). Flat panels: little effect on average; a steep one: a "
+            "strong main effect. 'n=k/m' marks a point where only k of its m runs have a value.",
             lambda output=output: S.plot_main_effects(
                 tables.main_effects, output, sweep.parameters
             ),
         )
         if block_:
             doc.add(block_)
+    _sweep_timeseries(doc, figs, sweep, tables)
+    left = outputs[MAX_FIGURE_OUTPUTS:]
+    if left:
+        doc.add(
+            Paragraph(
+                f"The figures show the first {MAX_FIGURE_OUTPUTS} of the {len(outputs)} outputs "
+                f"kept; the summary table above lists all. Left out of the figures: "
+                f"{', '.join(left)} (`sweep.outputs` chooses and orders them).",
+                "note",
+            )
+        )
     for note in tables.notes:
+        doc.add(Paragraph(note, "note"))
+    for note in figs.notes:
         doc.add(Paragraph(note, "note"))
     _problems(doc, figs.problems)
     _sweep_failures(doc, sweep)
     _provenance(doc, meta, directory)
-    return doc
+    return doc, scenario
+
+
+def _requested(sweep: SweepResults) -> list[str]:
+    wanted = sweep.sweep.get("outputs")
+    return [str(o) for o in wanted] if isinstance(wanted, list) else []
+
+
+def _sweep_timeseries(
+    doc: Document, figs: _Figures, sweep: SweepResults, tables: S.SweepTables
+) -> None:
+    """The kept time series, by the parameter with the largest main effect, or why there are
+    none."""
+    wanted = sweep.sweep.get("timeseries")
+    if not wanted:
+        return
+    columns = list(wanted) if isinstance(wanted, list) else []
+    doc.add(Heading("Time series"))
+    from coopsim.experiments.analysis import load_timeseries
+
+    try:
+        frame = load_timeseries(sweep.path, columns)
+    except Exception as exc:  # an unreadable part: say so, keep the rest of the report
+        doc.add(Paragraph(f"The kept time series cannot be read: {exc}.", "warning"))
+        return
+    present = [c for c in columns if c in frame and frame[c].notna().any()]
+    if frame.empty or not present:
+        doc.add(
+            Paragraph(
+                "The sweep keeps time series of "
+                + ", ".join(f"`{c}`" for c in columns)
+                + ", but no finished run has stored any yet.",
+                "note",
+            )
+        )
+        return
+    ranked = S.rank_parameters(tables.main_effects, sweep.outputs[0]) if sweep.outputs else []
+    by = next((p for p in [*ranked, *sweep.parameters] if p in frame), None)
+    if by is None:
+        doc.add(Paragraph("The kept time series carry no parameter values to group by.", "note"))
+        return
+    shown = present[:MAX_FIGURE_OUTPUTS]
+    every = sweep.sweep.get("every") or 1
+    block = figs.draw(
+        "timeseries",
+        f"Each kept time series month by month (every {every} month"
+        + ("s" if every != 1 else "")
+        + f" kept), one line per value of `{by}` (the parameter with the largest main effect "
+        "on the first output; quantile bins for a sampled range): the mean over its runs, "
+        "averaged over every other parameter, with the 95% interval over runs.",
+        lambda: S.plot_sweep_timeseries(frame, shown, by),
+    )
+    if block:
+        doc.add(block)
+    missing = [c for c in columns if c not in present]
+    if missing or len(present) > len(shown):
+        left = [*missing, *present[len(shown) :]]
+        doc.add(
+            Paragraph(
+                "Not drawn: "
+                + ", ".join(f"`{c}`" for c in left)
+                + (" (no finished run has a value)" if missing else "")
+                + (
+                    f" (the figure holds {MAX_FIGURE_OUTPUTS} series)"
+                    if len(present) > len(shown)
+                    else ""
+                )
+                + ".",
+                "note",
+            )
+        )
 
 
 def _strongest(tables: S.SweepTables, output: str) -> str:
@@ -714,15 +927,29 @@ def _sweep_failures(doc: Document, sweep: SweepResults) -> None:
 # Entry point
 
 
-def write_report(directory: str | Path, *, formats: Sequence[str] | None = None) -> Path:
-    """Draw the figures that apply to ``directory`` and write ``report.html`` and ``report.md``.
+def write_report(
+    directory: str | Path,
+    *,
+    formats: Sequence[str] | None = None,
+    report: str | None = None,
+) -> Path:
+    """Draw the figures that apply to ``directory`` and write its report.
 
     ``directory`` is a run, comparison or sweep directory (detected from metadata.json or the
-    files). Figures go to ``directory/figures/`` as PNG and SVG (and PDF when the scenario's
-    ``output.figures`` asks for it, or as ``formats`` says). Returns the path of report.html.
+    files). Figures go to ``directory/figures/`` in the formats of the scenario's
+    ``output.figures`` (PNG by default; none when it is empty), or as ``formats`` says. The
+    report is ``report.md``, ``report.html`` (self-contained: figures embedded) or both, as the
+    scenario's ``output.report`` says (both where it says none: this call asks for one), or as
+    ``report`` (markdown, html, both) says. Returns the path of report.html if it was written,
+    else of report.md.
     """
     path = Path(directory)
     kind = detect_kind(path)
-    doc = _sweep_document(path, formats) if kind == "sweep" else _run_document(path, formats)
-    io.atomic_write_text(path / "report.md", render_markdown(doc))
-    return io.atomic_write_text(path / "report.html", render_html(doc))
+    build = _sweep_document if kind == "sweep" else _run_document
+    doc, scenario = build(path, formats)
+    written = _reports(scenario, report)
+    if "markdown" in written:
+        out = io.atomic_write_text(path / "report.md", render_markdown(doc))
+    if "html" in written:
+        out = io.atomic_write_text(path / "report.html", render_html(doc))
+    return out

@@ -22,6 +22,7 @@ comparisons/<UTC timestamp>_<name>_<short hash>/
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,10 @@ def compare_modes(
     this process); ``executor="dask"`` on a Dask ``LocalCluster``, ``scheduler`` on an existing
     Dask cluster (as for sweeps). Results do not depend on where the runs go. A run that raises
     (or kills its worker) becomes an error row; the others go on. Ctrl-C keeps every finished
-    run, writes the tables from them and raises ``Interrupted``.
+    run, writes the tables from them and raises ``Interrupted``. Called from the top level of a
+    script outside ``if __name__ == "__main__":`` with worker processes, it stops at once
+    (``coopsim.executors.UnguardedScript``), before any directory is made; workers that die
+    before any run finishes leave no directory behind either.
     """
     modes = list(dict.fromkeys(modes))
     unknown = [m for m in modes if m not in MODES]
@@ -154,7 +158,10 @@ def compare_modes(
                     progress(len(results), len(tasks))
         except KeyboardInterrupt:
             interrupted = True
-        except Exception as exc:  # the runs could not go on: the directory says so
+        except Exception as exc:  # the runs could not go on
+            if not results:  # nothing to keep: no directory is left behind
+                shutil.rmtree(path, ignore_errors=True)
+                raise
             meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             finish_directory(path, meta, clock)
             raise

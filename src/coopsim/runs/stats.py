@@ -21,7 +21,9 @@ from coopsim.model import outputs
 __all__ = [
     "a12",
     "a12_magnitude",
+    "bounds",
     "comparison_table",
+    "difference_bounds",
     "effects_table",
     "indicator_columns",
     "mean_ci",
@@ -31,10 +33,13 @@ LEVEL = 0.95
 
 
 def mean_ci(
-    values: Sequence[float], level: float = LEVEL
+    values: Sequence[float],
+    level: float = LEVEL,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
 ) -> tuple[int, float, float, float, float]:
     """``(n, mean, sd, low, high)`` of the finite values: a Student-t interval for the mean
-    (``scipy.stats.t.interval``).
+    (``scipy.stats.t.interval``), clipped to ``bounds``, the range the quantity can take (a
+    count's interval does not go below 0, a share's not above 1; see ``bounds``).
 
     With fewer than two values the interval (and with none, the mean) is NaN.
     """
@@ -50,7 +55,21 @@ def mean_ci(
     if sd == 0.0:  # scipy needs a positive scale; equal values give the point itself
         return n, mean, sd, mean, mean
     low, high = _stats.t.interval(level, n - 1, loc=mean, scale=sd / math.sqrt(n))
-    return n, mean, sd, float(low), float(high)
+    bottom, top = bounds
+    return n, mean, sd, float(np.clip(low, bottom, top)), float(np.clip(high, bottom, top))
+
+
+def bounds(name: str, level: str | None = "run") -> tuple[float, float]:
+    """The range an output can take (``low``, ``high`` in the outputs registry; unbounded for a
+    name it does not know): its intervals are clipped to it."""
+    output = (outputs.find(name, level) if level else None) or outputs.find(name)
+    return (output.low, output.high) if output is not None else (-math.inf, math.inf)
+
+
+def difference_bounds(name: str) -> tuple[float, float]:
+    """The range of a difference of two values of an output: ``low − high`` to ``high − low``."""
+    low, high = bounds(name)
+    return low - high, high - low
 
 
 def a12(x: Sequence[float], y: Sequence[float]) -> float:
@@ -101,12 +120,13 @@ def indicator_columns(summaries: pd.DataFrame) -> list[str]:
 def comparison_table(
     summaries: pd.DataFrame, modes: Sequence[str], level: float = LEVEL
 ) -> pd.DataFrame:
-    """One row per indicator and mode: n, mean, sd and the confidence interval over seeds."""
+    """One row per indicator and mode: n (the runs with a value), mean, sd and the confidence
+    interval over seeds, clipped to the indicator's possible range."""
     rows = []
     for indicator in indicator_columns(summaries):
         for mode in modes:
             values = pd.to_numeric(summaries.loc[summaries["mode"] == mode, indicator])
-            n, mean, sd, low, high = mean_ci(values.to_numpy(dtype=float), level)
+            n, mean, sd, low, high = mean_ci(values.to_numpy(dtype=float), level, bounds(indicator))
             rows.append(
                 {
                     "indicator": indicator,
@@ -136,7 +156,7 @@ def effects_table(
             a = _column(wide, mode_a)
             b = _column(wide, mode_b)
             both = np.isfinite(a) & np.isfinite(b)
-            n, diff, _, low, high = mean_ci(a[both] - b[both], level)
+            n, diff, _, low, high = mean_ci(a[both] - b[both], level, difference_bounds(indicator))
             value = a12(a, b)
             rows.append(
                 {

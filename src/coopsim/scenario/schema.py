@@ -71,11 +71,17 @@ class Output:
     )
     figures: tuple[FigureFormat, ...] = field(
         default=("png",),
-        metadata=doc("Figure formats written into figures/: png, svg, pdf (empty: no figures)."),
+        metadata=doc(
+            "Figure formats written into figures/: png, svg, pdf; empty: no figures (the "
+            "report is written without them)."
+        ),
     )
-    report: Literal["markdown", "html", "none"] = field(
-        default="markdown",
-        metadata=doc("Report written at the end of `run` and `compare`: markdown, html or none."),
+    report: Literal["markdown", "html", "both", "none"] = field(
+        default="both",
+        metadata=doc(
+            "Report written at the end of `run` and `compare`: report.md (markdown), "
+            "report.html (html, figures embedded), both, or none."
+        ),
     )
 
 

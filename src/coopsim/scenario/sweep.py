@@ -75,6 +75,7 @@ from coopsim.scenario.schema import (
     MAX_SEED,
     NAME_PATTERN,
     JsonSchemaGenerator,
+    Scenario,
     scenario_to_dict,
 )
 
@@ -419,6 +420,14 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
     if not isinstance(data, dict):
         problems.add((), "the top level must be a mapping with `base:` and `sweep:` keys", data)
         problems.raise_if_any()
+    if not set(data) & set(_SWEEP_ONLY) and set(data) & _scenario_keys():
+        problems.add(
+            (),
+            "a scenario file, not a sweep file (no `sweep:` block): `coopsim run` or "
+            "`coopsim compare` runs it; a sweep file names it as `base:` and adds a `sweep:` "
+            "block (examples in experiments/sweeps/)",
+        )
+        problems.raise_if_any()
     parsed: SweepFile | None = None
     try:
         parsed = _file_adapter().validate_json(json.dumps(data), strict=True)
@@ -432,7 +441,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
     block = data.get("sweep")
     raw = block.get("parameters") if isinstance(block, dict) else None
     parameters = []
-    if scenario is not None and isinstance(raw, dict):
+    if scenario is not None and isinstance(block, dict) and "parameters" in block:
         parameters = _parameters(raw, scenario, problems)
     if parsed is None or scenario is None:
         problems.raise_if_any()
@@ -483,6 +492,15 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
     return sweep
 
 
+# Top-level keys of sweep files that scenario files do not have.
+_SWEEP_ONLY = ("sweep", "base", "scenario", "set")
+
+
+@functools.cache
+def _scenario_keys() -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(Scenario))
+
+
 def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
     base, inline = data.get("base"), data.get("scenario")
     if (base is None) == (inline is None):
@@ -496,9 +514,21 @@ def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
         return None
     if base is not None and not isinstance(base, str):
         return None  # reported by the schema
-    overrides = _set_overrides(data.get("set"), problems) + [
-        o if isinstance(o, Override) else parse_override(o) for o in overrides
-    ]
+    given = [o if isinstance(o, Override) else parse_override(o) for o in overrides]
+    for override in given:  # --set reaches the base scenario, never the sweep file's own keys
+        if override.path and override.path[0] in _SWEEP_ONLY:
+            dotted = ".".join(map(str, override.path))
+            problems.extend(
+                [
+                    Problem(
+                        override.label,
+                        f"--set changes the base scenario, which has no `{override.path[0]}`: "
+                        f"change `{dotted}` in the sweep file itself",
+                    )
+                ]
+            )
+    given = [o for o in given if not (o.path and o.path[0] in _SWEEP_ONLY)]
+    overrides = _set_overrides(data.get("set"), problems) + given
     if base is not None:
         try:
             path = _find_base(base, base_dir)
@@ -588,6 +618,7 @@ def _parameters(raw: dict[str, Any], scenario: Any, problems: _Problems) -> list
             where,
             "name at least one parameter to vary, by its dotted path "
             "(e.g. turnover.rate: {low: 0.0, high: 0.2})",
+            raw,
         )
         return []
     base = scenario_to_dict(scenario)

@@ -304,7 +304,7 @@ def parse_yaml(text: str, source: str) -> tuple[Any, SourceMap]:
             )
         ) from None
     except yaml.MarkedYAMLError as exc:
-        raise _syntax(exc) from None
+        raise _syntax(exc, text) from None
     except yaml.YAMLError as exc:
         raise _refuse(f"YAML error: {exc}") from None
     except RecursionError:
@@ -319,8 +319,23 @@ def _code(character: Any) -> int:
     return ord(character[:1]) if character else 0
 
 
-def _syntax(exc: yaml.MarkedYAMLError) -> YamlRefused:
+def _syntax(exc: yaml.MarkedYAMLError, text: str) -> YamlRefused:
     mark = exc.problem_mark or exc.context_mark
+    if mark is not None:  # a tab where YAML wants spaces: say so, at the tab
+        lines = text.splitlines()
+        for number in (mark.line, mark.line - 1):
+            line = lines[number] if 0 <= number < len(lines) else ""
+            indent = line[: len(line) - len(line.lstrip())]
+            if "\t" in indent or line[mark.column : mark.column + 1] == "\t":
+                column = line.index("\t")
+                return YamlRefused(
+                    YamlProblem(
+                        "YAML syntax error: a tab character; YAML indents with spaces only "
+                        "(replace the tab with spaces)",
+                        number + 1,
+                        column + 1,
+                    )
+                )
     problem = (exc.problem or "unreadable YAML").strip()
     context = f" ({exc.context.strip()})" if exc.context else ""
     return _refuse(f"YAML syntax error: {problem}{context}", mark)

@@ -1,4 +1,5 @@
-"""Validation of the model against the patterns it should reproduce (MODEL.md, "Patterns")."""
+"""Validation of the model against the patterns it should reproduce (docs/ODD.md §1.2; the
+results are in docs/VALIDATION.md)."""
 
 from coopsim.validation.patterns import (
     PATTERNS,

@@ -1,5 +1,5 @@
-"""The eight patterns of MODEL.md as paired experiments (pattern-oriented modelling, Grimm et al.
-2005).
+"""The eight patterns of docs/ODD.md §1.2 as paired experiments (pattern-oriented modelling,
+Grimm et al. 2005).
 
 A pattern is data: its arms (a governance mode and parameter overrides, by dotted path, with an
 optional mid-run change), the measures taken from each run, and its contrasts — a treatment
@@ -198,7 +198,7 @@ class RunOutput:
 
 @dataclass(frozen=True)
 class Pattern:
-    """One MODEL.md pattern as an experiment."""
+    """One pattern (docs/ODD.md §1.2) as an experiment."""
 
     number: int
     key: str

@@ -1,4 +1,5 @@
-"""The interactive browser visualisation (Mesa's SolaraViz): ``coopsim viz`` calls ``app.serve``.
+"""The interactive browser visualisation (Solara, Mesa's controller): ``coopsim viz`` calls
+``app.serve``.
 
 Importing this package is cheap; ``coopsim.viz.app`` imports Solara.
 """

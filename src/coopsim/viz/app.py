@@ -1,9 +1,13 @@
-"""The browser app (``coopsim viz``): Mesa's SolaraViz page, one model per browser session.
+"""The browser app (``coopsim viz``): one model per browser session, run by Mesa's controller.
 
 ``Page`` is what Solara serves; it builds its model when a session opens, so two browser tabs
-never share one. ``serve`` runs the server offline (no CDN, no telemetry, no version check) on
-127.0.0.1 unless told otherwise. The starting values come from the scenario named in
-``COOPSIM_VIZ_SCENARIO`` (``serve`` sets it), else from the model's defaults.
+never share one. It is coopsim's own page around Mesa's ``ModelController`` (Reset, play, Step),
+not SolaraViz's generic one: no tabs, grid or threads switch to explain, a governance mode that
+applies at once, settings whose values show and which say when Reset is needed, and a network
+whose organisations can be clicked to inspect them. ``serve`` runs the server offline (no CDN,
+no telemetry, no version check) on 127.0.0.1 unless told otherwise. The starting values come
+from the scenario named in ``COOPSIM_VIZ_SCENARIO`` (``serve`` sets it), else from the model's
+defaults.
 """
 
 from __future__ import annotations
@@ -17,16 +21,24 @@ import warnings
 from pathlib import Path
 
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
 
 from coopsim.viz.components import NetworkView, PlotsView
-from coopsim.viz.controls import Start, VizModel, initial_values, model_params, starting_point
+from coopsim.viz.controls import (
+    Start,
+    VizModel,
+    control_values,
+    model_params,
+    starting_point,
+)
+from coopsim.viz.sidebar import LabelledSlider, ModeCard, SettingsCard
 
 SCENARIO_ENV = "COOPSIM_VIZ_SCENARIO"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 # Where Solara would fetch an asset that solara-assets lacks: nowhere (fail, do not go online).
 NO_CDN = "http://127.0.0.1:9/no-cdn/"
+PLAY_INTERVAL_MS = 50
 
 
 @functools.cache
@@ -39,23 +51,54 @@ def start() -> Start:
     return _start(os.environ.get(SCENARIO_ENV) or None)
 
 
+# The page at 1280 × 720 (a projector): a narrower sidebar than Solara's 400 px, so the network
+# and the plots keep their room; Solara's "runs on Solara" badge off the working area.
+CSS = """
+.v-navigation-drawer { min-width: 330px !important; width: 330px !important; }
+.v-navigation-drawer .v-card__title { font-size: 1.05rem; padding: 2px 4px 6px; line-height: 1.3; }
+.coopsim-setting .v-input__slot { margin-bottom: 0; }
+.coopsim-setting .v-messages { display: none; }
+.coopsim-setting .v-input { margin-top: 0; padding-top: 0; }
+.coopsim-settings-card .v-input--checkbox { margin-top: 4px; }
+.coopsim-inspector table { width: 100%; }
+.coopsim-inspector td, .coopsim-inspector th { padding: 1px 4px !important; }
+"""
+
+
 @solara.component
 def Page():
-    """One session: its own model, the controls, the network, the plots."""
+    """One session: its own model, the run controls, the mode and settings, the network (click
+    an organisation to inspect it) and the plots."""
     begin = start()
-    model = solara.use_memo(
-        lambda: VizModel(config=begin.config, fallback_seed=begin.seed, **initial_values(begin)),
-        [],
-    )
-    SolaraViz(
-        model,
-        components=[NetworkView, PlotsView],
-        model_params=model_params(begin),
-        name=f"coopsim · {begin.name}",
-        play_interval=50,
-    )
-    with solara.Sidebar():
+    values = solara.use_reactive(solara.use_memo(lambda: control_values(begin), []))
+    controls = solara.use_memo(lambda: model_params(begin), [])
+    model = solara.use_reactive(solara.use_memo(lambda: VizModel(**values.value), []))
+    pause = solara.use_reactive(PLAY_INTERVAL_MS)
+    every = solara.use_reactive(1)  # Mesa's controller: steps per redraw
+    threads = solara.use_reactive(False)  # Mesa's controller: draw in the play thread
+    solara.Style(CSS)
+    solara.Title(f"coopsim · {begin.name}")
+    with solara.AppBar():
+        solara.AppBarTitle(f"coopsim · {begin.name}")
+    with solara.Sidebar(), solara.Column(gap="12px"):
+        with solara.Card("Run", classes=["coopsim-run"], style={"padding": "8px"}):
+            ModelController(
+                model,
+                model_parameters=values,
+                play_interval=pause,
+                render_interval=every,
+                use_threads=threads,
+            )
+            LabelledSlider(
+                "Pause between steps while playing", pause.value, pause.set, 0, 500, 10,
+                integer=True, unit=" ms",
+            )  # fmt: skip
+        ModeCard(model, values)
+        SettingsCard(model.value, values, controls)
         AboutCard(begin)
+    with solara.Columns([1, 1], classes=["coopsim-main"]):
+        NetworkView(model.value)
+        PlotsView(model.value)
 
 
 @solara.component
@@ -68,8 +111,8 @@ def AboutCard(begin: Start):
         if begin.description:
             solara.Text(begin.description)
         solara.Text(
-            "Model parameters take effect when you press Reset; a shock fires at once. "
-            "One step is one month.",
+            "The governance mode applies at once; the settings when you press Reset; a shock "
+            "fires at once. One step is one month.",
             style={"color": "#555"},
         )
 
@@ -111,8 +154,12 @@ def solara_arguments(host: str, port: int) -> list[str]:
     ]
 
 
+class PortUnavailable(OSError):
+    """``host:port`` cannot be listened on (in use, or not an address of this machine)."""
+
+
 def check_port(host: str, port: int) -> None:
-    """Raise OSError, saying what to do, when ``host:port`` cannot be listened on."""
+    """Raise ``PortUnavailable``, saying what to do, when ``host:port`` cannot be listened on."""
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
@@ -121,8 +168,10 @@ def check_port(host: str, port: int) -> None:
         try:
             sock.bind((host.strip("[]"), port))
         except OSError as exc:
-            raise OSError(
-                exc.errno, f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+            raise PortUnavailable(
+                exc.errno,
+                f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port "
+                "(or stop what uses it)",
             ) from None
 
 
@@ -136,6 +185,9 @@ def _offline() -> None:
     server_settings.telemetry.mixpanel_enable = False
     ui_settings.assets.cdn = NO_CDN
     ui_settings.assets.proxy = True
+    # Solara's own banner ("This website runs on Solara") would sit over the plots.
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"
+    server_settings.theme.show_banner = False
 
 
 def serve(
@@ -147,8 +199,8 @@ def serve(
     """Serve the app until interrupted; each browser session gets its own model.
 
     An invalid scenario raises the scenario layer's error (a ``ValueError``) and an address in
-    use an ``OSError``, both before the server starts. A host that is not a loopback address
-    prints a warning to stderr. Returns when the server stops (Ctrl-C).
+    use ``PortUnavailable`` (an ``OSError``), both before the server starts. A host that is not
+    a loopback address prints a warning to stderr. Returns when the server stops (Ctrl-C).
     """
     path = None if scenario is None else str(Path(scenario).resolve())
     _start.cache_clear()

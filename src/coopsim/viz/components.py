@@ -1,15 +1,17 @@
 """Solara components of the app: network and status line, live plots, the shock control.
 
-Each redraws when SolaraViz steps or resets (``update_counter``) and draws with matplotlib
+Each redraws when Mesa's controller steps or resets (``update_counter``) and draws with matplotlib
 (no Altair: it would load vega from a CDN). Each session's figures live as long as its model
-(``render.LiveFigure``) and never touch pyplot, so drawing from SolaraViz's play thread is safe.
+(``render.LiveFigure``) and never touch pyplot, so drawing from the play thread is safe.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import solara
@@ -18,6 +20,7 @@ from mesa.visualization.utils import force_update, update_counter
 from coopsim.model.config import SHOCK_KINDS
 from coopsim.model.partnerships import ACTIVE
 from coopsim.model.sectors import SECTORS
+from coopsim.viz.inspector import organisation_view
 from coopsim.viz.network import SECTOR_LABELS, NetworkFigure
 from coopsim.viz.plots import TimeseriesPanels
 
@@ -37,7 +40,7 @@ SHOCK_HELP = {
 
 def model_lock(model: CoopModel):
     """The model's lock (``VizModel.lock``): held while it steps, so a drawing made from another
-    thread (SolaraViz's "Use Threads") never sees a half-done step."""
+    thread (the controller's play thread) never sees a half-done step."""
     return getattr(model, "lock", contextlib.nullcontext())
 
 
@@ -47,11 +50,14 @@ def locked(model: CoopModel, draw):
 
 
 def status_text(model: CoopModel) -> str:
-    """One line: step, governance mode, seed, size, partnerships, last shock."""
+    """One line: step, governance mode (and the one the next month starts under, if another),
+    seed, size, partnerships, last shock."""
     active = int(np.count_nonzero(model.partnerships_table.view("status") == ACTIVE))
+    coming = getattr(model, "next_mode", None)
+    mode = model.mode.name + (f" → {coming} from step {model.steps + 1}" if coming else "")
     parts = [
         f"Step {model.steps}",
-        f"mode: {model.mode.name}",
+        f"mode: {mode}",
         f"seed: {model.seed}",
         f"{model.orgs.n} organisations",
         f"{active} active partnerships",
@@ -68,7 +74,7 @@ def status_text(model: CoopModel) -> str:
 
 
 def settings_text(model: CoopModel) -> str:
-    """The settings this run was built with (the sliders show no numbers)."""
+    """The settings this run was built with (the sliders show what the next Reset will use)."""
     cfg = model.config
     pop = cfg.population
     counts = ", ".join(f"{pop.sector(s).count} {SECTOR_LABELS[s]}" for s in SECTORS)
@@ -84,31 +90,118 @@ def settings_text(model: CoopModel) -> str:
 
 @solara.component
 def StatusLine(model: CoopModel):
+    """Step, mode, seed, size, partnerships and last shock; any problem with the controls."""
     update_counter.get()
     with model_lock(model):
-        status, settings = status_text(model), settings_text(model)
+        status = status_text(model)
     with solara.Column(gap="2px", classes=["coopsim-status-block"]):
         solara.Text(status, classes=["coopsim-status"], style={"font-weight": "500"})
-        solara.Text(
-            settings,
-            classes=["coopsim-settings"],
-            style={"font-size": "0.8em", "color": "#555"},
-        )
         for problem in getattr(model, "problems", []):
             solara.Warning(problem, dense=True, classes=["coopsim-problem"])
 
 
 @solara.component
+def SettingsLine(model: CoopModel):
+    """The settings the run in view was built with."""
+    update_counter.get()
+    with model_lock(model):
+        settings = settings_text(model)
+    solara.Text(
+        settings, classes=["coopsim-settings"], style={"font-size": "0.8em", "color": "#555"}
+    )
+
+
+@solara.component_vue("network_image.vue")
+def NetworkImage(src: str, classes: str, event_select: Callable[[dict], None]):
+    """The network picture; a click reports where it landed, as fractions of the picture's
+    width and height from its top-left corner."""
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@solara.component
 def NetworkView(model: CoopModel):
-    """The status line over the partnership network."""
+    """The status line over the partnership network; a click on an organisation inspects it."""
     update_counter.get()
     figure = solara.use_memo(lambda: NetworkFigure(model), [model])
+    picked, set_picked = solara.use_state((None, None))  # (model, organisation)
+    chosen = picked[1] if picked[0] is model else None
+    figure.selected = chosen
     image = solara.use_memo(
-        lambda: locked(model, figure.png), [figure, model.steps, len(model.shocks.fired)]
+        lambda: locked(model, figure.png),
+        [figure, model.steps, len(model.shocks.fired), chosen],
     )
+
+    def pick(point: dict) -> None:
+        try:
+            index = figure.organisation_at(float(point["x"]), float(point["y"]))
+        except (KeyError, TypeError, ValueError):  # not a point: ignore the click
+            return
+        set_picked((model, index))
+
     with solara.Column(gap="4px", classes=["coopsim-network"]):
         StatusLine(model)
-        solara.Image(image, width="100%", classes=["coopsim-network-image"])
+        NetworkImage(src=data_url(image), classes="coopsim-network-image", event_select=pick)
+        if chosen is None:
+            solara.Text(
+                "Click an organisation to see its partnerships and trust.",
+                classes=["coopsim-inspect-hint"],
+                style={"font-size": "0.8em", "color": "#555"},
+            )
+        else:
+            Inspector(model, chosen, on_close=lambda: set_picked((None, None)))
+
+
+def _percent(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{100 * value:.0f}%"
+
+
+@solara.component
+def Inspector(model: CoopModel, index: int, on_close: Callable[[], None] | None = None):
+    """One organisation: its state, its partnerships (with its own commitment and delivery)
+    and its trust in its partners, both ways."""
+    update_counter.get()
+    view = locked(model, lambda: organisation_view(model, index))
+    with solara.Card(classes=["coopsim-inspector"], style={"padding": "8px"}):
+        with solara.Row(style={"align-items": "center"}, justify="space-between"):
+            solara.Text(
+                f"{view.name} · {SECTOR_LABELS[view.sector]}",
+                style={"font-weight": "600"},
+                classes=["coopsim-inspector-title"],
+            )
+            if on_close is not None:
+                solara.Button("Close", text=True, small=True, on_click=on_close)
+        solara.Text(
+            f"resources {view.resources:.2f} (capacity {_percent(view.capacity)}) · "
+            f"motivation {view.motivation:.2f} · propensity to cooperate {view.propensity:.2f}",
+            style={"font-size": "0.8em"},
+        )
+        if not view.memberships:
+            solara.Text(
+                "In no partnership now.",
+                classes=["coopsim-inspector-none"],
+                style={"font-size": "0.85em"},
+            )
+            return
+        lines = []
+        for m in view.memberships:
+            others = [name for name in m.members if not name.startswith(view.name + " (")]
+            lead = "" if m.lead == view.name else f" (lead: {m.lead})"
+            lines.append(
+                f"- **Partnership {m.partnership}**, {m.age} months, public value "
+                f"{m.value:.1f}{lead}: it commits {_percent(m.commitment)} of its resources "
+                f"and delivered {_percent(m.delivery)} last month; its trust in these partners "
+                f"{m.trust:.2f}. With: {', '.join(others) or 'nobody else'}."
+            )
+        solara.Markdown("\n".join(lines), style={"font-size": "0.8em"})
+        ties = [
+            "| partner | its trust in them | their trust in it |",
+            "|---|---:|---:|",
+            *(f"| {t.partner} | {t.trust_in:.2f} | {t.trusted_by:.2f} |" for t in view.ties),
+        ]
+        solara.Markdown("\n".join(ties), style={"font-size": "0.8em"})
 
 
 @solara.component
@@ -127,6 +220,37 @@ def PlotsView(model: CoopModel):
         ):
             for image in images:
                 solara.Image(image, width="100%", classes=["coopsim-plot-image"])
+
+
+@solara.component
+def LabelledSlider(
+    label: str,
+    value: float,
+    on_value: Callable[[Any], None],
+    low: float,
+    high: float,
+    step: float,
+    integer: bool = False,
+    unit: str = "",
+):
+    """``label: value`` over a slider as wide as the card."""
+    shown = f"{int(value)}" if integer else f"{float(value):g}"
+    with solara.Column(gap="0px", classes=["coopsim-setting"]):
+        solara.Text(
+            f"{label}: {shown}{unit}",
+            classes=["coopsim-setting-label"],
+            style={"font-size": "0.85em"},
+        )
+        slider = solara.SliderInt if integer else solara.SliderFloat
+        slider(
+            "",
+            value=int(value) if integer else float(value),
+            min=int(low) if integer else float(low),
+            max=int(high) if integer else float(high),
+            step=int(step) if integer else float(step),
+            on_value=on_value,
+            thumb_label=False,
+        )
 
 
 def fire_shock(model: CoopModel, kind: str, target: str, severity: float, duration: int) -> str:
@@ -171,23 +295,10 @@ def ShockControl(model: CoopModel):
             solara.Button(
                 "Shock now", color="warning", on_click=fire, classes=["coopsim-shock-fire"]
             )
-        with solara.Row(gap="12px"):
-            solara.SliderFloat(
-                "Severity",
-                value=severity,
-                min=0.05,
-                max=1.0,
-                step=0.05,
-                on_value=set_severity,
-                thumb_label="always",
-            )
-            solara.SliderInt(
-                "Duration (steps)",
-                value=duration,
-                min=1,
-                max=60,
-                on_value=set_duration,
-                thumb_label="always",
+        with solara.Columns([1, 1], gutters_dense=True):
+            LabelledSlider("Severity", severity, set_severity, 0.05, 1.0, 0.05)
+            LabelledSlider(
+                "Duration", duration, set_duration, 1, 60, 1, integer=True, unit=" months"
             )
         kind_of, text = message
         if kind_of == "error":

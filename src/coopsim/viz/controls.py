@@ -1,10 +1,12 @@
 """The app's controls: their starting values (a scenario's, or the defaults), and the model.
 
-SolaraViz rebuilds the model on Reset by calling ``VizModel(**values)`` with the flat values of
-the controls. Parameter names are the model's own dotted paths with ``__`` for the dots, so each
-control maps to exactly one scenario field; ``transparency`` multiplies every sector's profile.
-A value that cannot be used never kills the app: the model keeps the starting value for it and
-says so in ``problems``, which the page shows.
+Mesa's controller rebuilds the model on Reset by calling ``VizModel(**values)`` with the flat
+values of the controls (``model_params`` declares them, in SolaraViz's format). Parameter names
+are the model's own dotted paths with ``__`` for the dots, so each control maps to exactly one
+scenario field; ``transparency`` multiplies every sector's profile. A value that cannot be used
+never kills the app: the model keeps the starting value for it and says so in ``problems``,
+which the page shows. The governance mode applies at once (``VizModel.switch_mode``), the other
+controls on Reset (``pending_changes`` says which wait for it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from coopsim.model.config import MODES, ModelConfig
 from coopsim.model.model import CoopModel
+from coopsim.model.rules import SLOTS
 from coopsim.model.sectors import SECTORS
 from coopsim.model.validation import ParameterError
 
@@ -42,6 +45,63 @@ NUMBER_CONTROLS: dict[str, tuple[str, float, float, float]] = {
     "incentives__sanction": ("Sanction (per unit withheld)", 0.0, 2.0, 0.05),
 }
 TRANSPARENCY = ("Transparency (× every sector's profile)", 0.0, 2.0, 0.1)
+FIXED = ("config", "fallback_seed")  # passed unchanged on every Reset, not controls
+OWN_RULE = "own rule"  # a rule slot's control: the governing mode's own rule
+RULE_CONTROLS = {f"governance__rules__{slot}": slot for slot in SLOTS}  # a hybrid, slot by slot
+GRADUATED = "Graduated sanctions (warn first)"
+
+
+def control_values(start: Start) -> dict[str, Any]:
+    """What the page rebuilds the model from: every control's value and the fixed starting
+    point (``VizModel(**control_values(start))`` is the starting model)."""
+    return {**initial_values(start), "config": start.config, "fallback_seed": start.seed}
+
+
+def label_of(name: str) -> str:
+    """A control's label, as the page shows it."""
+    if name == "seed":
+        return "Seed"
+    if name == "mode":
+        return "Governance mode"
+    if name == "transparency":
+        return TRANSPARENCY[0]
+    if name == "incentives__graduated":
+        return GRADUATED
+    if name in RULE_CONTROLS:
+        return f"{RULE_CONTROLS[name].capitalize()} rule"
+    return _label(name)
+
+
+def pending_changes(model: Any, values: dict[str, Any]) -> list[str]:
+    """``label: now → chosen`` for every control (but the mode, which applies at once) whose
+    chosen value differs from the one ``model`` was built with: what Reset would change."""
+    built = getattr(model, "controls", {})
+    out = []
+    for name, chosen in values.items():
+        if name in FIXED or name == "mode" or name not in built:
+            continue
+        now = built[name]
+        if _same(now, chosen):
+            continue
+        out.append(f"{label_of(name).split(' (')[0]}: {_show(now)} → {_show(chosen)}")
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+        except (TypeError, ValueError):
+            return False
+    return str(a) == str(b)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -82,11 +142,14 @@ def initial_values(start: Start) -> dict[str, Any]:
         values[name] = _get(cfg, name)
     values["incentives__graduated"] = cfg.incentives.graduated
     values["transparency"] = 1.0
+    for name, slot in RULE_CONTROLS.items():
+        values[name] = getattr(cfg.governance.rules, slot) or OWN_RULE
     return values
 
 
 def model_params(start: Start) -> dict[str, Any]:
-    """SolaraViz ``model_params``: the controls, plus the fixed starting point they modify."""
+    """The controls in SolaraViz's ``model_params`` format (type, label, value, range), plus the
+    fixed starting point they modify; the page's sidebar draws them."""
     values = initial_values(start)
     params: dict[str, Any] = {
         "mode": {
@@ -112,9 +175,16 @@ def model_params(start: Start) -> dict[str, Any]:
     params["incentives__graduated"] = {
         "type": "Checkbox",
         "value": values["incentives__graduated"],
-        "label": "Graduated sanctions (warn first)",
+        "label": GRADUATED,
     }
     params["transparency"] = _float_slider(*TRANSPARENCY[:1], 1.0, *TRANSPARENCY[1:])
+    for name in RULE_CONTROLS:  # a hybrid: any slot may take another mode's rule
+        params[name] = {
+            "type": "Select",
+            "value": values[name],
+            "values": [OWN_RULE, *MODES],
+            "label": label_of(name),
+        }
     # Fixed values (not dicts with a "type"): passed unchanged on every Reset.
     params["config"] = start.config
     params["fallback_seed"] = start.seed
@@ -167,7 +237,7 @@ def build_config(
     """
     problems: list[str] = []
     config = base
-    changes = dict(overrides)
+    changes = {k: (None if v == OWN_RULE else v) for k, v in overrides.items()}
     if mode is not None:
         changes["governance__mode"] = mode
     for name, value in changes.items():
@@ -242,9 +312,17 @@ class VizModel(CoopModel):
         mode: str | None = None,
         transparency: Any = 1.0,
         fallback_seed: int = DEFAULT_SEED,
-        scenario: Any = None,  # SolaraViz passes Mesa's own scenario object on Reset: unused
+        scenario: Any = None,  # Mesa's controller passes its own scenario on Reset: unused
         **overrides: Any,
     ):
+        self.build_kwargs: dict[str, Any] = {
+            "config": config,
+            "seed": seed,
+            "mode": mode,
+            "transparency": transparency,
+            "fallback_seed": fallback_seed,
+            **overrides,
+        }
         base = config or ModelConfig()
         problems: list[str] = []
         try:
@@ -265,6 +343,26 @@ class VizModel(CoopModel):
             problems.append("No organisations: give at least one sector a count above 0")
         self.problems: list[str] = problems
         self.lock = threading.RLock()  # held while stepping; the page draws under it too
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """The control values this model was built with (by control name)."""
+        return {k: v for k, v in self.build_kwargs.items() if k not in FIXED}
+
+    def switch_mode(self, mode: str) -> None:
+        """Govern by ``mode`` from the next month on, as a reform scheduled in the scenario
+        would (``governance.switch``): the run goes on, its record marks the change."""
+        if mode not in MODES:
+            raise ValueError(f"unknown governance mode {mode!r}: choose from {', '.join(MODES)}")
+        with self.lock:
+            self.reforms[self.steps + 1] = (mode, self.config.governance.rules.chosen())
+            self.build_kwargs["mode"] = mode
+
+    @property
+    def next_mode(self) -> str | None:
+        """The mode the next month starts under, when it differs from the one in force."""
+        coming = self.reforms.get(self.steps + 1)
+        return coming[0] if coming is not None and coming[0] != self.mode.name else None
 
     def step(self) -> None:
         try:

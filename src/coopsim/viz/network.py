@@ -1,8 +1,10 @@
 """The partnership network drawn with matplotlib: who works with whom, and how much they trust.
 
-Organisations are grouped by sector, one disc per sector, so cross-sector partnerships show as ties
-between discs. Positions are computed once per model (seeded by the model's seed, cheap at any
-size) and never move: only node sizes, tie widths and colours change from step to step.
+Organisations are grouped by sector, one disc per sector. Each partnership is drawn as a group: a
+diamond at the centre of its members with a spoke to each, so a partnership across sectors
+reaches into several discs. Positions are computed once per model (seeded by the model's seed,
+cheap at any size) and never move: only sizes, spokes and colours change from step to step. An
+organisation can be picked out (``NetworkFigure.selected``): a ring, and its partnerships on top.
 """
 
 from __future__ import annotations
@@ -39,23 +41,13 @@ SECTOR_LABELS = {
 }
 DISSOLVED_COLOUR = "#D55E00"
 HIT_COLOUR = "black"
+HUB_COLOUR = "#666666"  # a partnership's diamond
+FOCUS_COLOUR = "#CC3311"  # the organisation inspected, and its partnerships
 FADE_STEPS = 12  # a dissolved partnership's ties fade out over a year
 TRUST_CMAP = LinearSegmentedColormap.from_list("trust", ["#d9d9d9", "#737373", "#000000"])
 _GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
-FIGSIZE = (5.6, 5.4)  # inches: the network over a three-column legend
-LEGEND_SHARE = 0.2  # of the figure's height
-
-
-@dataclass(frozen=True)
-class Ties:
-    """Undirected ties ``source[k]``–``target[k]`` (source < target) with one value each."""
-
-    source: np.ndarray
-    target: np.ndarray
-    value: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.source)
+FIGSIZE = (5.6, 5.0)  # inches: the network over a three-column legend
+LEGEND_SHARE = 0.19  # of the figure's height
 
 
 def sector_layout(sector: np.ndarray, seed: int) -> np.ndarray:
@@ -93,59 +85,6 @@ def sector_layout(sector: np.ndarray, seed: int) -> np.ndarray:
     return 0.05 + 0.9 * (pos - (lo + hi) / 2 + span / 2) / span
 
 
-def _unique_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keys = np.unique(lo[lo != hi] * n + hi[lo != hi])
-    return keys // max(n, 1), keys % max(n, 1)
-
-
-def active_ties(model: CoopModel) -> Ties:
-    """Pairs of organisations sharing an active partnership, with their mutual trust.
-
-    Trust is the mean effective trust of the two directions (trust between strangers where a
-    direction has no relationship yet).
-    """
-    n = model.orgs.n
-    rows = model.members.live()
-    src, dst = co_member_pairs(model.members.partnership[rows])
-    orgs = model.members.organisation[rows]
-    i, j = _unique_pairs(orgs[src], orgs[dst], n)
-    trust = 0.5 * (model.trust_between(i, j) + model.trust_between(j, i))
-    return Ties(i, j, np.clip(trust, 0.0, 1.0))
-
-
-def dissolved_ties(model: CoopModel, window: int = FADE_STEPS, live: Ties | None = None) -> Ties:
-    """Founding-member pairs of partnerships dissolved in the last ``window`` steps, with age.
-
-    ``value`` is the number of steps since the partnership ended (0 = this step). Pairs that
-    are still partners elsewhere are left out: the active tie is the one that counts (pass
-    ``live``, the model's ``active_ties``, when you have them already).
-    """
-    table = model.partnerships_table
-    ended = table.view("ended")
-    recent = np.flatnonzero(
-        (table.view("status") == DISSOLVED) & (ended >= model.steps - window) & (ended >= 0)
-    )
-    n = model.orgs.n
-    if not len(recent) or n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Ties(empty, empty, np.zeros(0))
-    keys: dict[int, int] = {}
-    for p in recent:  # few per step: partnerships dissolved within one window
-        members = np.array(table.member_lists[p], dtype=np.int64)
-        a, b = np.triu_indices(len(members), k=1)
-        lo = np.minimum(members[a], members[b])
-        hi = np.maximum(members[a], members[b])
-        age = model.steps - int(ended[p])
-        for key in (lo * n + hi).tolist():
-            keys[key] = min(keys.get(key, age), age)
-    live = active_ties(model) if live is None else live
-    live_keys = set((live.source * n + live.target).tolist())
-    kept = np.array([k for k in keys if k not in live_keys], dtype=np.int64)
-    ages = np.array([keys[k] for k in kept.tolist()], dtype=float)
-    return Ties(kept // n, kept % n, ages)
-
-
 def node_sizes(model: CoopModel, scale: float) -> np.ndarray:
     """Marker areas proportional to this step's resources (endowment after shocks)."""
     resources = model.orgs.available.sum(axis=0)
@@ -158,12 +97,84 @@ def _marker_scale(n: int) -> float:
     return float(np.clip(9000.0 / max(n, 1), 12.0, 160.0))
 
 
+@dataclass(frozen=True)
+class Groups:
+    """Partnerships as groups: one entry per member row (``organisation``, its ``hub``, the
+    index of its partnership in ``ids``, and ``value``, a number per row), and the partnership
+    ids themselves."""
+
+    organisation: np.ndarray
+    hub: np.ndarray
+    value: np.ndarray
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.organisation)
+
+    def hubs(self, positions: np.ndarray) -> np.ndarray:
+        """Each partnership's place: the centre of its members' positions."""
+        if not len(self.ids):
+            return np.zeros((0, 2))
+        counts = np.bincount(self.hub, minlength=len(self.ids))
+        out = np.empty((len(self.ids), 2))
+        for axis in (0, 1):
+            out[:, axis] = np.bincount(
+                self.hub, weights=positions[self.organisation, axis], minlength=len(self.ids)
+            ) / np.maximum(counts, 1)
+        return out
+
+
+def active_groups(model: CoopModel) -> Groups:
+    """The active partnerships as groups; ``value`` is each member's mean effective trust in its
+    co-members (trust between strangers for a member alone)."""
+    rows = model.members.live()
+    pid = model.members.partnership[rows]
+    org = model.members.organisation[rows]
+    ids, hub = np.unique(pid, return_inverse=True)
+    src, dst = co_member_pairs(pid)
+    trust = model.trust_between(org[src], org[dst]) if len(src) else np.zeros(0)
+    counts = np.bincount(src, minlength=len(rows))
+    sums = np.bincount(src, weights=trust, minlength=len(rows))
+    strangers = model.config.trust.initial_personal
+    mean = np.where(counts > 0, sums / np.maximum(counts, 1), strangers)
+    return Groups(org, hub.astype(np.int64), np.clip(mean, 0.0, 1.0), ids)
+
+
+def dissolved_groups(model: CoopModel, window: int = FADE_STEPS) -> Groups:
+    """Partnerships dissolved in the last ``window`` steps, with their founding members;
+    ``value`` is the number of steps since the partnership ended (0 = this step)."""
+    table = model.partnerships_table
+    ended = table.view("ended")
+    recent = np.flatnonzero(
+        (table.view("status") == DISSOLVED) & (ended >= model.steps - window) & (ended >= 0)
+    )
+    org, hub, age = [], [], []
+    for k, p in enumerate(recent.tolist()):  # few: those dissolved within one window
+        members = table.member_lists[p]
+        org += list(members)
+        hub += [k] * len(members)
+        age += [model.steps - int(ended[p])] * len(members)
+    return Groups(
+        np.array(org, dtype=np.int64),
+        np.array(hub, dtype=np.int64),
+        np.array(age, dtype=float),
+        recent.astype(np.int64),
+    )
+
+
 class NetworkFigure(LiveFigure):
-    """The partnership network of one model, at positions fixed when the figure is made."""
+    """The partnership network of one model, at positions fixed when the figure is made.
+
+    Each active partnership is a group: a small diamond at the centre of its members, with a
+    spoke to each member shaded by that member's trust in its partners. ``selected`` (an
+    organisation's index, or None) rings that organisation and draws its partnerships on top;
+    ``organisation_at`` finds the organisation under a point of the picture.
+    """
 
     def __init__(self, model: CoopModel, figsize: tuple[float, float] = FIGSIZE, **options):
         super().__init__(figsize=figsize, **options)
         self.model = model
+        self.selected: int | None = None
         self.positions = sector_layout(model.orgs.sector, model.seed)
         n = model.orgs.n
         self.scale = _marker_scale(n)
@@ -184,8 +195,13 @@ class NetworkFigure(LiveFigure):
             animated=True,
         )
         self.ties = LineCollection([], zorder=2, capstyle="round", animated=True)
-        ax.add_collection(self.dissolved)
-        ax.add_collection(self.ties)
+        self.focus = LineCollection([], zorder=2.6, colors=FOCUS_COLOUR, animated=True)
+        for lines in (self.dissolved, self.ties, self.focus):
+            ax.add_collection(lines)
+        self.hubs = ax.scatter(
+            [], [], s=[], marker="D", c=HUB_COLOUR, edgecolors="white", linewidths=0.5,
+            zorder=2.5, animated=True,
+        )  # fmt: skip
         self.nodes = ax.scatter(
             self.positions[:, 0],
             self.positions[:, 1],
@@ -196,32 +212,78 @@ class NetworkFigure(LiveFigure):
             zorder=3,
             animated=True,
         )
+        self.ring = ax.scatter(
+            [], [], s=[], facecolors="none", edgecolors=FOCUS_COLOUR, linewidths=2.0, zorder=4,
+            animated=True,
+        )  # fmt: skip
         _legend(model, ax, self.width_scale)
 
     def moving(self) -> list:
-        return [self.dissolved, self.ties, self.nodes]
+        return [self.dissolved, self.ties, self.focus, self.hubs, self.nodes, self.ring]
 
     def update(self) -> None:
         model, pos = self.model, self.positions
         if model.orgs.n == 0:
             return
-        ties = active_ties(model)
-        old = dissolved_ties(model, live=ties)
+        groups = active_groups(model)
+        hubs = groups.hubs(pos)
+        old = dissolved_groups(model)
+        old_hubs = old.hubs(pos)
         fade = np.clip(1.0 - old.value / (FADE_STEPS + 1), 0.1, 1.0)
         colours = np.zeros((len(old), 4))
         colours[:, :3] = to_rgb(DISSOLVED_COLOUR)
         colours[:, 3] = 0.75 * fade
-        self.dissolved.set_segments(np.stack((pos[old.source], pos[old.target]), axis=1))
+        self.dissolved.set_segments(_spokes(old_hubs, old, pos))
         self.dissolved.set_color(colours)
-        order = np.argsort(ties.value)  # most trusted on top
-        trust = ties.value[order]
-        self.ties.set_segments(np.stack((pos[ties.source], pos[ties.target]), axis=1)[order])
+        order = np.argsort(groups.value, kind="stable")  # most trusted on top
+        trust = groups.value[order]
+        self.ties.set_segments(_spokes(hubs, groups, pos)[order])
         self.ties.set_color(TRUST_CMAP(Normalize(0.0, 1.0)(trust)))
-        self.ties.set_linewidth(0.3 + self.width_scale * trust)
+        self.ties.set_linewidth(0.3 + 0.6 * self.width_scale * trust)
+        members = np.bincount(groups.hub, minlength=len(groups.ids))
+        self.hubs.set_offsets(hubs)
+        self.hubs.set_sizes(6.0 + 3.0 * members)
         hit = model.orgs.capacity < 0.999  # weakened by a capacity shock in force
-        self.nodes.set_sizes(node_sizes(model, self.scale))
+        sizes = node_sizes(model, self.scale)
+        self.nodes.set_sizes(sizes)
         self.nodes.set_edgecolors(np.where(hit, HIT_COLOUR, "white"))
         self.nodes.set_linewidths(np.where(hit, 1.2, 0.6))
+        chosen = (
+            self.selected if self.selected is not None and self.selected < model.orgs.n else None
+        )
+        if chosen is None:
+            self.focus.set_segments([])
+            self.ring.set_offsets(np.zeros((0, 2)))
+            self.ring.set_sizes([])
+            return
+        mine = np.isin(groups.hub, groups.hub[groups.organisation == chosen])
+        self.focus.set_segments(_spokes(hubs, groups, pos)[mine])
+        self.focus.set_linewidth(1.6)
+        self.ring.set_offsets(pos[[chosen]])
+        self.ring.set_sizes([sizes[chosen] + 120.0])
+
+    def organisation_at(self, x: float, y: float) -> int | None:
+        """The organisation drawn at ``(x, y)``, fractions of the picture's width and height
+        from its top-left corner (where a click landed), or None if none is near."""
+        if self.model.orgs.n == 0:
+            return None
+        with self._lock:
+            if self._background is None:
+                self.draw()
+            width, height = self.canvas.get_width_height()
+            point = np.array([x * width, (1.0 - y) * height])
+            drawn = self.ax.transData.transform(self.positions)
+            distance = np.hypot(*(drawn - point).T)
+            radius = np.sqrt(self.nodes.get_sizes()) / 2 * self.figure.dpi / 72
+        index = int(np.argmin(distance))
+        return index if distance[index] <= max(radius[index], 4.0) + 4.0 else None
+
+
+def _spokes(hubs: np.ndarray, groups: Groups, positions: np.ndarray) -> np.ndarray:
+    """Line segments hub → member, one per member row."""
+    if not len(groups):
+        return np.zeros((0, 2, 2))
+    return np.stack((hubs[groups.hub], positions[groups.organisation]), axis=1)
 
 
 def _legend(model: CoopModel, ax: Axes, width_scale: float) -> None:
@@ -241,9 +303,27 @@ def _legend(model: CoopModel, ax: Axes, width_scale: float) -> None:
                     label=f"{SECTOR_LABELS[name]} ({count})",
                 )
             )
-    for t in (0.2, 0.5, 0.9):
+    handles.append(
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="D",
+            markersize=5,
+            markerfacecolor=HUB_COLOUR,
+            markeredgecolor="white",
+            label="a partnership",
+        )
+    )
+    for t in (0.2, 0.9):
         handles.append(
-            Line2D([], [], color=TRUST_CMAP(t), lw=0.3 + width_scale * t, label=f"trust {t}")
+            Line2D(
+                [],
+                [],
+                color=TRUST_CMAP(t),
+                lw=0.3 + 0.6 * width_scale * t,
+                label=f"member's trust {t}",
+            )
         )
     handles.append(
         Line2D(
@@ -275,7 +355,7 @@ def _legend(model: CoopModel, ax: Axes, width_scale: float) -> None:
         ncol=3,
         fontsize=8,
         frameon=False,
-        title="size = resources · ties = partnerships",
+        title="size = resources · a partnership joins its members · click one to inspect it",
         title_fontsize=8,
         columnspacing=1.2,
         handletextpad=0.5,

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 DPI = 100
-FIGSIZE = (5.6, 4.0)  # inches: about a half-width SolaraViz card, so the text stays legible
+FIGSIZE = (5.6, 4.0)  # inches: about a half-width card of the page, so the text stays legible
 NICE = (1.0, 2.0, 3.0, 5.0, 10.0)
 MONTHS = (24, 60, 120, 180, 240)
 
