@@ -483,7 +483,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
     return sweep
 
 
-def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
+def _base_scenario(data: dict, problems: _Problems, overrides, base_dir, what: str = "sweep"):
     base, inline = data.get("base"), data.get("scenario")
     if (base is None) == (inline is None):
         problems.add(
@@ -491,7 +491,7 @@ def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
             "give the base scenario either as a file (`base: path.yaml`) or inline "
             "(`scenario:` mapping), not both"
             if base is not None
-            else "a sweep needs a base scenario: `base: path.yaml` or an inline `scenario:`",
+            else f"a {what} needs a base scenario: `base: path.yaml` or an inline `scenario:`",
         )
         return None
     if base is not None and not isinstance(base, str):
