@@ -908,6 +908,73 @@ def calibrate(
         typer.echo(str(path))
 
 
+@app.command()
+def discover(
+    sweep_dir: Annotated[str, typer.Argument(help="A finished sweep directory.", metavar="DIR")],
+    outcome: Annotated[
+        str, typer.Option(help="An output the sweep kept (the cases are its runs).")
+    ],
+    below: Annotated[
+        float | None, typer.Option(help="Cases of interest: the outcome below this value.")
+    ] = None,
+    above: Annotated[
+        float | None, typer.Option(help="Cases of interest: the outcome above this value.")
+    ] = None,
+    method: Annotated[str, typer.Option(help="prim (boxes) or cart (a tree's leaves).")] = "prim",
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="PRIM: the density a box should reach."),
+    ] = 0.8,
+) -> None:
+    """Scenario discovery: the regions of parameter space where an outcome fails (EMA
+    Workbench's PRIM or CART). Writes tables and figures under DIR/discovery/ and prints the
+    folder; the boxes are shown on stderr."""
+    with _guard():
+        if (below is None) == (above is None):
+            raise BadInput("discover: give one of --below X or --above X")
+        if method not in ("prim", "cart"):
+            raise BadInput(f"--method: unknown method {method!r}: choose prim or cart")
+        path = Path(sweep_dir)
+        if not _is_dir(path, sweep_dir):
+            raise BadInput(f"{sweep_dir}: no such directory")
+        if not (path / "sweep.yaml").is_file() or not (path / "design.parquet").is_file():
+            raise BadInput(f"{sweep_dir}: not a sweep directory (no sweep.yaml and design.parquet)")
+        module = _optional_module("coopsim.experiments.discovery", "scenario discovery")
+        try:
+            found = module.discover(
+                path, outcome, below=below, above=above, method=method, threshold=threshold
+            )
+        except ValueError as exc:
+            raise BadInput(f"--outcome: {exc}") from None
+        except ImportError as exc:
+            raise Unavailable(str(exc)) from None
+        folder = module.write_discovery(path, found)
+        _discovery_table(found, module)
+        typer.echo(str(folder))
+
+
+def _discovery_table(found: Any, module: Any) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not console.is_terminal:
+        console.width = 140
+    console.print(
+        f"{found.of_interest} of {found.cases} runs have {found.describe()} "
+        f"({found.share:.0%}); {found.method.upper()}:"
+    )
+    rows = module.as_table(found)
+    if rows:
+        table = Table(title_justify="left")
+        for column in ("box", "coverage", "density", "mass", "limits"):
+            table.add_column(column, justify="left" if column == "limits" else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    for note in found.notes:
+        console.print(f"note: {note}")
+
+
 def _version(value: bool) -> None:
     if value:
         from coopsim.io import package_versions

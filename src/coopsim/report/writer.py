@@ -648,10 +648,36 @@ def _sweep_document(directory: Path, formats: Sequence[str] | None) -> Document:
             doc.add(block_)
     for note in tables.notes:
         doc.add(Paragraph(note, "note"))
+    _discovery(doc, figs, directory, block.get("discover"))
     _problems(doc, figs.problems)
     _sweep_failures(doc, sweep)
     _provenance(doc, meta, directory)
     return doc
+
+
+def _discovery(doc: Document, figs: _Figures, directory: Path, spec: Any) -> None:
+    """Scenario discovery, when the sweep file asks for it (``sweep.discover``)."""
+    if not isinstance(spec, dict) or not spec.get("outcome"):
+        return
+    try:
+        from coopsim.experiments.discovery import discover
+        from coopsim.report.discovery import discovery_blocks
+
+        found = discover(
+            directory,
+            spec["outcome"],
+            below=spec.get("below"),
+            above=spec.get("above"),
+            method=spec.get("method", "prim"),
+            threshold=spec.get("threshold", 0.8),
+        )
+    except Exception as exc:
+        if os.environ.get("COOPSIM_DEBUG"):
+            raise
+        doc.add(Heading("Scenario discovery"))
+        doc.add(Paragraph(f"Scenario discovery failed: {type(exc).__name__}: {exc}", "warning"))
+        return
+    doc.add(*discovery_blocks(found, figs))
 
 
 def _strongest(tables: S.SweepTables, output: str) -> str:
@@ -707,6 +733,22 @@ def _sweep_failures(doc: Document, sweep: SweepResults) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# Calibrations
+
+
+def _calibration_document(directory: Path, formats: Sequence[str] | None) -> Document:
+    from coopsim.report.calibration import calibration_document
+    from coopsim.report.load import _read_json
+
+    meta = _read_json(directory / "metadata.json")
+    figs = _Figures(directory, formats or DEFAULT_FORMATS)
+    doc = calibration_document(directory, figs, meta)
+    _problems(doc, figs.problems)
+    _provenance(doc, meta, directory)
+    return doc
+
+
+# --------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -719,6 +761,11 @@ def write_report(directory: str | Path, *, formats: Sequence[str] | None = None)
     """
     path = Path(directory)
     kind = detect_kind(path)
-    doc = _sweep_document(path, formats) if kind == "sweep" else _run_document(path, formats)
+    if kind == "calibration":
+        doc = _calibration_document(path, formats)
+    elif kind == "sweep":
+        doc = _sweep_document(path, formats)
+    else:
+        doc = _run_document(path, formats)
     io.atomic_write_text(path / "report.md", render_markdown(doc))
     return io.atomic_write_text(path / "report.html", render_html(doc))

@@ -129,6 +129,18 @@ class Range:
 
 
 @dataclass(frozen=True)
+class DiscoverSettings:
+    """Scenario discovery in the sweep's report: where ``outcome`` is below (or above) a value."""
+
+    __pydantic_config__ = _CONFIG
+    outcome: str
+    below: float | None = None
+    above: float | None = None
+    method: Literal["prim", "cart"] = "prim"
+    threshold: Annotated[float, Interval(ge=0.0, le=1.0)] = 0.8
+
+
+@dataclass(frozen=True)
 class SweepSettings:
     """The ``sweep:`` block."""
 
@@ -147,6 +159,7 @@ class SweepSettings:
     batch_size: Annotated[int, Interval(ge=1, le=MAX_BATCH)] | Literal["auto"] = "auto"
     second_order: bool = True
     levels: Annotated[int, Interval(ge=2, le=100)] = 4
+    discover: DiscoverSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,7 @@ class Sweep:
     levels: int = 4
     description: str = ""
     source: str | None = None
+    discover: DiscoverSettings | None = None
 
     @property
     def names(self) -> list[str]:
@@ -262,6 +276,15 @@ class Sweep:
             block["second_order"] = self.second_order
         if self.design == "morris":
             block["levels"] = self.levels
+        if self.discover is not None:
+            found = self.discover
+            block["discover"] = {
+                "outcome": found.outcome,
+                **({"below": found.below} if found.below is not None else {}),
+                **({"above": found.above} if found.above is not None else {}),
+                "method": found.method,
+                "threshold": found.threshold,
+            }
         if self.samples is None:
             del block["samples"]
         return {
@@ -454,6 +477,18 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
             problems,
         )
         _check_sectors(series, sectors, problems)
+    if settings.discover is not None:
+        found = settings.discover
+        if (found.below is None) == (found.above is None):
+            problems.add(("sweep", "discover"), "give one of `below:` or `above:` (a value)")
+        if found.outcome not in kept:
+            close = outputs.suggest(found.outcome, kept)
+            hint = f"did you mean {close!r}?" if close else f"it keeps: {', '.join(kept)}"
+            problems.add(
+                ("sweep", "discover", "outcome"),
+                f"not an output this sweep keeps: {hint}",
+                found.outcome,
+            )
     problems.raise_if_any()
     sweep = Sweep(
         name=parsed.name or scenario.name,
@@ -472,6 +507,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
         second_order=settings.second_order,
         levels=settings.levels,
         source=smap.source,
+        discover=settings.discover,
     )
     if sweep.n_runs > MAX_RUNS:
         problems.add(
@@ -871,6 +907,7 @@ def _translate(
 _BLOCK_FIELDS = {
     (): [f.name for f in dataclasses.fields(SweepFile)],
     ("sweep",): [f.name for f in dataclasses.fields(SweepSettings)],
+    ("sweep", "discover"): [f.name for f in dataclasses.fields(DiscoverSettings)],
 }
 
 
