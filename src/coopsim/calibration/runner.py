@@ -26,6 +26,7 @@ import fcntl
 import logging
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,12 +84,15 @@ def calibration_digest(calibration: Calibration) -> str:
 @contextlib.contextmanager
 def contained() -> Iterator[None]:
     """Leave the process as it was: pyabc draws from numpy's and Python's global generators,
-    which are seeded here and restored after, and its loggers are quietened while it runs (it
-    logs every generation at INFO on a handler of its own)."""
-    import pyabc  # noqa: F401  (its import sets its loggers' levels: quieten them after it)
-
+    which are seeded here and restored after; importing it and its dependencies adds warning
+    filters, which are dropped after; its loggers are quietened while it runs (it logs every
+    generation at INFO on a handler of its own)."""
     numpy_state = np.random.get_state()  # noqa: NPY002 (pyabc draws from the global one)
     python_state = random.getstate()
+    filters = warnings.catch_warnings()  # importing pyabc's dependencies adds warning filters
+    filters.__enter__()
+    import pyabc  # noqa: F401  (its import sets its loggers' levels: quieten them after it)
+
     loggers = [
         logging.getLogger(name)
         for name in list(logging.Logger.manager.loggerDict)
@@ -104,6 +108,7 @@ def contained() -> Iterator[None]:
         random.setstate(python_state)
         for lg, level in zip(loggers, levels, strict=True):
             lg.setLevel(level)
+        filters.__exit__(None, None, None)
 
 
 @contextlib.contextmanager
@@ -197,7 +202,7 @@ def run_calibration(
         }
         io.atomic_write_json(path / "metadata.json", meta)
     say = _say(progress)
-    with _locked(path):
+    with _locked(path), contained():
         return _session(
             path,
             calibration,

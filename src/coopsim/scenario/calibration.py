@@ -660,7 +660,9 @@ def _prior_range(name, path, spec: dict, kind, at, problems: _Problems) -> Prior
     if scale == "log" and low <= 0:
         problems.add((*at, "low"), "a log scale needs low above 0", low)
         return None
-    return Prior(name, path, low=float(low), high=float(high), scale=scale, integer=kind == "int")
+    if kind == "float":
+        low, high = float(low), float(high)
+    return Prior(name, path, low=low, high=high, scale=scale, integer=kind == "int")
 
 
 def _check_corners(scenario: Any, priors: list[Prior], problems: _Problems) -> None:
