@@ -58,11 +58,16 @@ def cumulative_incidence(
     ages: Sequence[float], ends: Sequence[str | None], of: str, at: float
 ) -> float:
     """The share of partnerships that ended by ``of`` by age ``at`` (Aalen–Johansen), with the
-    other kinds of end competing and the unended censored; NaN when there are no partnerships or
-    none was followed up to ``at`` (the estimate would be an extrapolation)."""
-    time, _ = _arrays(ages, ends)
-    if time.size == 0 or time.max() < at:
+    other kinds of end competing and the unended censored; NaN when there are no partnerships,
+    or when some were still going at the oldest age seen and it is below ``at`` (the estimate
+    would be an extrapolation). Partnerships that all ended before ``at`` define it."""
+    time, end = _arrays(ages, ends)
+    if time.size == 0:
         return float("nan")
+    if time.max() < at:
+        oldest = time == time.max()
+        if np.any(end[oldest] == ""):
+            return float("nan")
     times, incidence = incidence_curve(ages, ends, of)
     k = np.searchsorted(times, at, side="right")
     return float(incidence[k - 1]) if k else 0.0

@@ -119,6 +119,9 @@ def test_a_good_file_loads_and_round_trips(tmp_path):
     check = calibration.checked[0]
     assert check.below.target == "trust" and check.set == (("governance.mode", "pluralism"),)
     assert check.measure.args == {"at": 12, "formed_after": 6, "partnerships": "cross_sector"}
+    # A target checked out of sample may configure its own experiment, calibrated values too.
+    fixed = GOOD.replace("set: {governance.mode: pluralism}", "set: {trust.loss: 0.3}")
+    assert parse_calibration(fixed, "c.yaml").checked[0].set == (("trust.loss", 0.3),)
     again = parse_calibration(dump_calibration(calibration), str(path))
     assert again == calibration
     assert calibration_from_dict(calibration.to_data(), str(path)) == calibration
@@ -166,9 +169,9 @@ def test_more_problems_of_targets(tmp_path):
             "output: active_partnerships",
             "is a step output: say how its steps are summarised",
         ),
-        "set: {governance.mode: pluralism}": (
-            "set: {trust.loss: 0.3}",
-            "is calibrated (it has a prior)",
+        '      source: "invented for the test"': (
+            '      source: "invented for the test"\n      set: {trust.loss: 0.3}',
+            "is calibrated (it has a prior): a fitted target cannot fix it",
         ),
     }
     for old, (new, expected) in cases.items():

@@ -44,6 +44,8 @@ def test_completion_is_competing_not_censoring():
 def test_undefined_when_not_followed_that_long():
     assert math.isnan(cumulative_incidence([1, 2], ["dissolved", ""], "dissolved", 10))
     assert math.isnan(cumulative_incidence([], [], "dissolved", 1))
+    # Every partnership ended before the age asked: nothing is extrapolated.
+    assert cumulative_incidence([1, 2], ["dissolved", "completed"], "dissolved", 10) == 0.5
 
 
 def test_median_life():

@@ -292,6 +292,9 @@ def check_table(calibration: Calibration, draws: pd.DataFrame) -> pd.DataFrame:
             row["verdict"] = (
                 "matched" if share >= 0.5 else "partly" if share >= 0.1 else "not matched"
             )
+        elif target.kind == "reference":
+            row["share"] = math.nan
+            row["verdict"] = "reported"
         else:
             outcomes = [holds(target, v) for v in values]
             judged = [o for o in outcomes if o is not None]

@@ -138,6 +138,8 @@ def distance(target: Target, values: Mapping[str, float]) -> float:
         return math.inf
     if target.observed is not None:
         return abs(v - target.observed) / target.scale
+    if target.kind == "reference":
+        return 0.0
     below, above = _bound(target.below, values), _bound(target.above, values)
     if (below is not None and not math.isfinite(below)) or (
         above is not None and not math.isfinite(above)
@@ -150,7 +152,7 @@ def distance(target: Target, values: Mapping[str, float]) -> float:
 
 def holds(target: Target, values: Mapping[str, float]) -> bool | None:
     """Whether a bound holds for these values (None when undefined or not a bound)."""
-    if target.observed is not None:
+    if target.kind != "bound":
         return None
     d = distance(target, values)
     return None if not math.isfinite(d) else d == 0.0

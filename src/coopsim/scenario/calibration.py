@@ -298,8 +298,11 @@ class Target:
 
     @property
     def kind(self) -> str:
-        """``value`` (an observed number) or ``bound`` (below and/or above)."""
-        return "value" if self.observed is not None else "bound"
+        """``value`` (an observed number), ``bound`` (below and/or above) or ``reference`` (a
+        value other targets compare with, judged by none)."""
+        if self.observed is not None:
+            return "value"
+        return "bound" if (self.below or self.above) else "reference"
 
     @property
     def scale(self) -> float:
@@ -343,6 +346,8 @@ class Target:
         if self.observed is not None:
             spread = f" ± {self.scale:g}" if (self.sd or self.tolerance) else ""
             return f"= {self.observed:g}{spread}" + (" (sd)" if self.sd else "")
+        if self.kind == "reference":
+            return "reported (a reference for other targets)"
         parts = []
         if self.above is not None:
             parts.append(f"above {self.above.describe()}")
@@ -744,7 +749,8 @@ def _target(name, spec: TargetSpec, raw: dict, at, scenario, prior_paths, proble
             + ")",
         )
         return None
-    changes, steps = _target_set(spec.set, raw, at, scenario, prior_paths, problems)
+    fixed = prior_paths if spec.use == "calibrate" else []  # a check may configure its own
+    changes, steps = _target_set(spec.set, raw, at, scenario, fixed, problems)
     if changes is None:
         return None
     measure = (
@@ -759,11 +765,12 @@ def _target(name, spec: TargetSpec, raw: dict, at, scenario, prior_paths, proble
     if spec.observed is not None and has_bound:
         problems.add(at, "give `observed` (a value) or `below`/`above` (bounds), not both")
         ok = False
-    elif spec.observed is None and not has_bound:
+    elif spec.observed is None and not has_bound and spec.use == "calibrate":
         problems.add(
             at,
-            "give the observed value (`observed:` with `sd:` or `tolerance:`) "
-            "or a bound (`below:` / `above:`)",
+            "give the observed value (`observed:` with `sd:` or `tolerance:`) or a bound "
+            "(`below:` / `above:`); only a target checked (use: check) may be a reference "
+            "that other targets compare with",
         )
         ok = False
     if spec.sd is not None and spec.tolerance is not None:
@@ -848,7 +855,12 @@ def _target_set(changes, raw, at, scenario, prior_paths, problems):
             )
             return None, None
         if any(path[: len(p)] == p or p[: len(path)] == path for p in prior_paths):
-            problems.add(place, "is calibrated (it has a prior): a target cannot fix it", key=True)
+            problems.add(
+                place,
+                "is calibrated (it has a prior): a fitted target cannot fix it (a target with "
+                "use: check may, to configure an experiment of its own)",
+                key=True,
+            )
             return None, None
         origin = problems.smap.value(place)
         label = problems.smap.source + (f":{origin.line}:{origin.col}" if origin else "")
