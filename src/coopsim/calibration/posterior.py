@@ -105,7 +105,7 @@ def generations_table(path: Path) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if "accepted" in table and table["accepted"].notna().all():
         table["acceptance_rate"] = table["accepted"] / table["evaluations"].where(
-            table["evaluations"] > 0
+            (table["evaluations"] > 0) & (table["generation"] >= 0)  # the prior sample: none
         )
     table["evaluations_cumulative"] = table["evaluations"].cumsum()
     return table

@@ -328,6 +328,11 @@ def _abc(path: Path, calibration: Calibration, meta: dict, runner: Any, say: Pro
             return max(0, calibration.evaluations - used)
 
         def on_generation(t: int, evaluated: int, accepted: int) -> None:
+            meta["evaluations_run"] = int(meta.get("evaluations_run", 0)) + evaluated
+            if accepted < calibration.population:
+                meta["evaluations_discarded"] = (
+                    int(meta.get("evaluations_discarded", 0)) + evaluated
+                )
             abc = history_box.get("abc")
             eps = abc.eps(t) if abc is not None and t >= 0 else float("inf")
             what = "prior sample" if t < 0 else f"generation {t}"

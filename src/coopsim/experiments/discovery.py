@@ -263,8 +263,8 @@ def _cart(cart, x, y, found: Discovery, mass_min) -> None:
         table = table.sort_values(["density", "coverage"], ascending=False)
         keep = table[table["density"] > 0.5]["box"].tolist()
         found.notes.append(
-            f"CART split the runs into {len(table)} leaves; the {len(keep)} where most runs are "
-            "of interest (density above 0.5) are listed first."
+            f"CART's tree gives {len(table)} boxes (the EMA Workbench's CART.boxes), densest "
+            f"first; in {len(keep)} of them most runs are cases of interest (density above 0.5)."
         )
     found.boxes = table.reset_index(drop=True)
     found.limits = pd.DataFrame(limits)

@@ -97,7 +97,10 @@ def plot_posterior(posterior: pd.DataFrame, intervals: pd.DataFrame) -> Figure:
                 for edge in (row["q90_low"], row["q90_high"]):
                     ax.axvline(edge, color=OKABE_ITO["vermillion"], ls="--", lw=1)
                 if log:
+                    from matplotlib.ticker import NullFormatter
+
                     ax.set_xscale("log")
+                    ax.xaxis.set_minor_formatter(NullFormatter())
                 ax.set_xlim(low, high)
                 ax.set_ylabel("density")
             ax.set_title(f"{name}\n({row.get('verdict', '')})", fontsize=9)
@@ -206,8 +209,14 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
         ),
         (
             "Used",
-            f"{meta.get('evaluations_used', '—')} evaluations, "
-            f"{meta.get('generations_completed', '—')} generations",
+            f"{meta.get('evaluations_used', '—')} evaluations in "
+            f"{meta.get('generations_completed', '—')} completed generations"
+            + (
+                f" ({meta['evaluations_discarded']} more in a last generation the budget cut "
+                "short, discarded)"
+                if meta.get("evaluations_discarded")
+                else ""
+            ),
         ),
         ("Seed", str(calibration.seed)),
     ]

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from coopsim.report.style import OKABE_ITO, new_figure, style
 
@@ -106,7 +107,6 @@ def plot_box_limits(found: Any) -> Figure:
                     height=height * 0.8,
                     color=colour,
                     alpha=0.7,
-                    label=f"box {number}" if i == params.index(part["parameter"].iloc[0]) else None,
                 )
                 for edge, value in ((low, r["low"]), (high, r["high"])):
                     if not _nan(value):
@@ -115,7 +115,11 @@ def plot_box_limits(found: Any) -> Figure:
         ax.set_xlim(-0.02, 1.02)
         ax.set_xlabel("position within the parameter's range in the sweep (0 = low end, 1 = high)")
         ax.invert_yaxis()
-        ax.legend(fontsize=8, loc="best")
+        handles = [
+            Patch(color=BOX_COLOURS[j % len(BOX_COLOURS)], alpha=0.7, label=f"box {number}")
+            for j, number in enumerate(boxes)
+        ]
+        ax.legend(handles=handles, fontsize=8, loc="best")
         fig.suptitle(f"Box limits ({found.method.upper()}): {found.describe()}")
     return fig
 
