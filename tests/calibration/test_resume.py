@@ -113,3 +113,18 @@ def test_a_second_writer_is_refused(tmp_path, reference):
 
     with _locked(reference), pytest.raises(DirectoryBusy):
         run_calibration(None, resume=reference, progress=False)
+
+
+def test_on_two_worker_processes(tmp_path):
+    """The executors' path: local worker processes (reproducible in distribution only)."""
+    spec = {**SPEC, "calibration": {**SPEC["calibration"]}}
+    spec["calibration"]["budget"] = {"evaluations": 200, "population": 12, "generations": 2}
+    path = run_calibration(spec, workers=2, out=tmp_path, progress=False, report=False)
+    generations = _generations(path)
+    assert int((generations["t"] >= 0).sum()) == 2
+    posterior = pd.read_parquet(path / "posterior.parquet")
+    assert len(posterior) == 12 and posterior["weight"].sum() == pytest.approx(1.0)
+    import json
+
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["sessions"][0]["executor"] == {"executor": "processes", "workers": 2}
