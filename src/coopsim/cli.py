@@ -585,10 +585,12 @@ def outputs(
 @app.command()
 def report(
     directory: Annotated[
-        str, typer.Argument(help="A run, comparison or sweep directory.", metavar="DIR")
+        str,
+        typer.Argument(help="A run, comparison, sweep or calibration directory.", metavar="DIR"),
     ],
 ) -> None:
-    """Write figures and a readable report for a run, comparison or sweep directory."""
+    """Write figures and a readable report for a run, comparison, sweep or calibration
+    directory."""
     with _guard():
         path = Path(directory)
         if not _is_dir(path, directory):
