@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coopsim.model.modes.governance import Governance
-from coopsim.model.modes.pluralism import Pluralism
+from coopsim.model.modes import MODE_RULES
 from coopsim.validation.patterns import (
     FIXED_GROUPS,
     POLARISATION,
@@ -101,7 +100,8 @@ def main(argv=None) -> int:
     lines.append(
         row("P2 pluralism late − early: no re-tendering vs re-tendering", frozen, base, -1)
     )
-    for m, cls in (("pluralism", Pluralism), ("governance", Governance)):
+    for m in ("pluralism", "governance"):
+        cls = MODE_RULES[m]["payoff"]
         base = measure(pgg[m], 72, seeds, decay)
         with attribute(cls, "benefit_weights", equal_shares):
             equal = measure(pgg[m], 72, seeds, decay)

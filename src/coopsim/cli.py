@@ -251,6 +251,15 @@ def _load_sweep(path: str, overrides: Sequence[Any] = ()) -> Any:
     return sweep
 
 
+def _load_calibration(path: str) -> Any:
+    from coopsim.scenario.calibration import calibration_warnings, load_calibration
+
+    calibration = load_calibration(path)
+    for warning in calibration_warnings(calibration):
+        _err(f"{path}: warning: {warning}")
+    return calibration
+
+
 def _keep_freed_memory() -> None:
     """Raise glibc's malloc thresholds for this process, which only runs models: each step then
     reuses the memory of the last one's arrays (``coopsim.allocator``; results unchanged;
@@ -526,11 +535,13 @@ def compare(
 @app.command()
 def validate(
     files: Annotated[
-        list[str], typer.Argument(help="Scenario (or sweep) files.", metavar="FILE.yaml...")
+        list[str],
+        typer.Argument(help="Scenario, sweep or calibration files.", metavar="FILE.yaml..."),
     ],
 ) -> None:
-    """Check scenario and sweep files; exit 0 when all are valid."""
+    """Check scenario, sweep and calibration files; exit 0 when all are valid."""
     from coopsim.scenario import ScenarioError, is_sweep_file
+    from coopsim.scenario.calibration import is_calibration_file
 
     invalid = unsupported = 0
     for name in files:
@@ -539,6 +550,14 @@ def validate(
                 if is_sweep_file(name):
                     _load_sweep(name)
                     typer.echo(f"{name}: ok (sweep)")
+                    continue
+                if is_calibration_file(name):
+                    calibration = _load_calibration(name)
+                    typer.echo(
+                        f"{name}: ok (calibration: {len(calibration.priors)} parameters, "
+                        f"{len(calibration.fitted)} targets fitted, {len(calibration.checked)} "
+                        f"checked, {calibration.evaluations:,} evaluations at most)"
+                    )
                     continue
                 loaded = _load(name)
                 typer.echo(
@@ -577,9 +596,20 @@ def schema(
     sweep: Annotated[
         bool, typer.Option("--sweep", help="The schema of sweep files instead.")
     ] = False,
+    calibration: Annotated[
+        bool, typer.Option("--calibration", help="The schema of calibration files instead.")
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of scenario files, or of sweep files (derived from the code)."""
+    """Print the JSON Schema of scenario files, or of sweep or calibration files (derived from
+    the code)."""
     with _guard():
+        if sweep and calibration:
+            raise BadInput("schema: give --sweep or --calibration, not both")
+        if calibration:
+            from coopsim.scenario.calibration import calibration_json_schema
+
+            typer.echo(json.dumps(calibration_json_schema(), indent=2, ensure_ascii=False))
+            return
         if sweep:
             from coopsim.scenario import sweep_json_schema
 
@@ -630,10 +660,12 @@ def outputs(
 @app.command()
 def report(
     directory: Annotated[
-        str, typer.Argument(help="A run, comparison or sweep directory.", metavar="DIR")
+        str,
+        typer.Argument(help="A run, comparison, sweep or calibration directory.", metavar="DIR"),
     ],
 ) -> None:
-    """Write figures and a readable report for a run, comparison or sweep directory."""
+    """Write figures and a readable report for a run, comparison, sweep or calibration
+    directory."""
     with _guard():
         path = Path(directory)
         if not _is_dir(path, directory):
@@ -870,6 +902,167 @@ def sweep(
             raise typer.Exit(1) from None
         typer.echo(str(path))
         _err(f"figures and report: coopsim report {shlex.quote(str(path))}")
+
+
+@app.command()
+def calibrate(
+    calibration_file: Annotated[
+        str | None,
+        typer.Argument(
+            help="Calibration file (YAML); optional with --resume.", metavar="CALIBRATION.yaml"
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Local worker processes (default 1: in this process, bit-reproducible; several "
+            "reproduce the posterior in distribution).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="processes (local, the default) or dask (a LocalCluster).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Parent directory of calibration directories.")] = Path(
+        "calibrations"
+    ),
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            help="Continue a calibration directory from its last completed generation.",
+            metavar="DIR",
+        ),
+    ] = None,
+    report: ReportOpt = True,
+) -> None:
+    """Calibrate parameters against empirical targets (ABC-SMC with pyabc); prints the directory.
+
+    Writes the posterior, credible intervals, the best parameter sets as a scenario
+    (calibrated.yaml), a posterior predictive check of every target and a report. A killed
+    calibration resumes from its last completed generation with --resume DIR.
+    """
+    with _guard():
+        if calibration_file is None and resume is None:
+            raise BadInput("calibrate needs a CALIBRATION.yaml file (or --resume DIR)")
+        if calibration_file is not None and resume is not None:
+            raise BadInput(
+                "--resume: a calibration resumes from its directory's calibration.yaml; "
+                "give the directory alone"
+            )
+        if resume is not None:
+            if not _is_dir(resume, f"--resume {resume}"):
+                raise BadInput(f"--resume {resume}: no such directory")
+            if not (Path(resume) / "calibration.yaml").is_file():
+                raise BadInput(
+                    f"--resume {resume}: not a calibration directory (no calibration.yaml)"
+                )
+        if executor is not None:
+            from coopsim.executors import executor_kind
+
+            try:
+                executor_kind(executor)
+            except ValueError as exc:
+                raise BadInput(f"--executor: {exc}") from None
+        spec = _load_calibration(calibration_file) if calibration_file is not None else None
+        try:
+            import pyabc  # noqa: F401
+        except ImportError:
+            raise Unavailable('calibration needs pyabc: pip install "coopsim[calibrate]"') from None
+        module = _optional_module("coopsim.calibration", "calibration")
+        from coopsim.executors import ExecutorUnavailable
+
+        _keep_freed_memory()
+        try:
+            path = module.run_calibration(
+                spec,
+                workers=workers or 1,
+                executor=executor or "processes",
+                scheduler=scheduler,
+                out=out,
+                resume=resume,
+                command=_command(),
+                report=report,
+            )
+        except ExecutorUnavailable as exc:
+            raise Unavailable(str(exc)) from None
+        except module.DirectoryBusy as exc:
+            _err(f"coopsim: {exc}")
+            raise typer.Exit(1) from None
+        except module.CalibrationInterrupted as exc:
+            _err(f"coopsim: {exc}")
+            typer.echo(str(exc.path))
+            raise typer.Exit(1) from None
+        typer.echo(str(path))
+
+
+@app.command()
+def discover(
+    sweep_dir: Annotated[str, typer.Argument(help="A finished sweep directory.", metavar="DIR")],
+    outcome: Annotated[
+        str, typer.Option(help="An output the sweep kept (the cases are its runs).")
+    ],
+    below: Annotated[
+        float | None, typer.Option(help="Cases of interest: the outcome below this value.")
+    ] = None,
+    above: Annotated[
+        float | None, typer.Option(help="Cases of interest: the outcome above this value.")
+    ] = None,
+    method: Annotated[str, typer.Option(help="prim (boxes) or cart (a tree's leaves).")] = "prim",
+    threshold: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="PRIM: the density a box should reach."),
+    ] = 0.8,
+) -> None:
+    """Scenario discovery: the regions of parameter space where an outcome fails (EMA
+    Workbench's PRIM or CART). Writes tables and figures under DIR/discovery/ and prints the
+    folder; the boxes are shown on stderr."""
+    with _guard():
+        if (below is None) == (above is None):
+            raise BadInput("discover: give one of --below X or --above X")
+        if method not in ("prim", "cart"):
+            raise BadInput(f"--method: unknown method {method!r}: choose prim or cart")
+        path = Path(sweep_dir)
+        if not _is_dir(path, sweep_dir):
+            raise BadInput(f"{sweep_dir}: no such directory")
+        if not (path / "sweep.yaml").is_file() or not (path / "design.parquet").is_file():
+            raise BadInput(f"{sweep_dir}: not a sweep directory (no sweep.yaml and design.parquet)")
+        module = _optional_module("coopsim.experiments.discovery", "scenario discovery")
+        try:
+            found = module.discover(
+                path, outcome, below=below, above=above, method=method, threshold=threshold
+            )
+        except ValueError as exc:
+            raise BadInput(f"--outcome: {exc}") from None
+        except ImportError as exc:
+            raise Unavailable(str(exc)) from None
+        folder = module.write_discovery(path, found)
+        _discovery_table(found, module)
+        typer.echo(str(folder))
+
+
+def _discovery_table(found: Any, module: Any) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not console.is_terminal:
+        console.width = 140
+    console.print(
+        f"{found.of_interest} of {found.cases} runs have {found.describe()} "
+        f"({found.share:.0%}); {found.method.upper()}:"
+    )
+    rows = module.as_table(found)
+    if rows:
+        table = Table(title_justify="left")
+        for column in ("box", "coverage", "density", "mass", "limits"):
+            table.add_column(column, justify="left" if column == "limits" else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    for note in found.notes:
+        console.print(f"note: {note}")
 
 
 def _version(value: bool) -> None:

@@ -62,6 +62,7 @@ class SweepInterrupted(Interrupted):
 def sweep_digest(sweep: Sweep) -> str:
     """What identifies a sweep's runs: the resolved scenario, parameters, design and seeds."""
     data = sweep.to_data()
+    data["sweep"].pop("discover", None)  # the report's analysis, not the runs
     data.pop("name", None)
     data.pop("description", None)
     return io.short_hash(json.dumps(data, sort_keys=True), length=16)

@@ -29,8 +29,8 @@ __all__ = [
     "scenario_events",
 ]
 
-Kind = Literal["run", "comparison", "sweep"]
-KINDS: tuple[str, ...] = ("run", "comparison", "sweep")
+Kind = Literal["run", "comparison", "sweep", "calibration"]
+KINDS: tuple[str, ...] = ("run", "comparison", "sweep", "calibration")
 # Columns of a sweep's tables that are neither parameters nor outputs to report: the design's own
 # and the run outputs that identify or describe a run rather than measure it.
 BOOKKEEPING = {"run_id", "point", "seed", "replicate", "error"} | set(
@@ -72,7 +72,8 @@ def _read_parquet(path: Path) -> pd.DataFrame | None:
 
 
 def detect_kind(directory: str | Path) -> Kind:
-    """``run``, ``comparison`` or ``sweep``: from metadata.json's ``kind``, else from the files."""
+    """``run``, ``comparison``, ``sweep`` or ``calibration``: from metadata.json's ``kind``,
+    else from the files."""
     path = Path(directory)
     if not path.is_dir():
         raise ReportError(f"{path}: no such directory")
@@ -81,6 +82,8 @@ def detect_kind(directory: str | Path) -> Kind:
         return kind
     if (path / "design.parquet").is_file() or (path / "results").is_dir():
         return "sweep"
+    if (path / "calibration.yaml").is_file():
+        return "calibration"
     if (path / "summaries.parquet").is_file() or (path / "comparison.parquet").is_file():
         return "comparison"
     if (path / "timeseries.parquet").is_file() or (path / "summary.json").is_file():

@@ -795,6 +795,7 @@ def _sweep_document(
         doc.add(Paragraph(note, "note"))
     for note in figs.notes:
         doc.add(Paragraph(note, "note"))
+    _discovery(doc, figs, directory, block.get("discover"))
     _problems(doc, figs.problems)
     _sweep_failures(doc, sweep)
     _provenance(doc, meta, directory)
@@ -871,6 +872,31 @@ def _sweep_timeseries(
         )
 
 
+def _discovery(doc: Document, figs: _Figures, directory: Path, spec: Any) -> None:
+    """Scenario discovery, when the sweep file asks for it (``sweep.discover``)."""
+    if not isinstance(spec, dict) or not spec.get("outcome"):
+        return
+    try:
+        from coopsim.experiments.discovery import discover
+        from coopsim.report.discovery import discovery_blocks
+
+        found = discover(
+            directory,
+            spec["outcome"],
+            below=spec.get("below"),
+            above=spec.get("above"),
+            method=spec.get("method", "prim"),
+            threshold=spec.get("threshold", 0.8),
+        )
+    except Exception as exc:
+        if os.environ.get("COOPSIM_DEBUG"):
+            raise
+        doc.add(Heading("Scenario discovery"))
+        doc.add(Paragraph(f"Scenario discovery failed: {type(exc).__name__}: {exc}", "warning"))
+        return
+    doc.add(*discovery_blocks(found, figs))
+
+
 def _strongest(tables: S.SweepTables, output: str) -> str:
     for frame, column in ((tables.sobol, "ST"), (tables.morris, "mu_star")):
         if frame is not None:
@@ -924,6 +950,22 @@ def _sweep_failures(doc: Document, sweep: SweepResults) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# Calibrations
+
+
+def _calibration_document(directory: Path, formats: Sequence[str] | None) -> Document:
+    from coopsim.report.calibration import calibration_document
+    from coopsim.report.load import _read_json
+
+    meta = _read_json(directory / "metadata.json")
+    figs = _Figures(directory, formats or DEFAULT_FORMATS)
+    doc = calibration_document(directory, figs, meta)
+    _problems(doc, figs.problems)
+    _provenance(doc, meta, directory)
+    return doc
+
+
+# --------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -945,8 +987,12 @@ def write_report(
     """
     path = Path(directory)
     kind = detect_kind(path)
-    build = _sweep_document if kind == "sweep" else _run_document
-    doc, scenario = build(path, formats)
+    if kind == "calibration":
+        doc, scenario = _calibration_document(path, formats), {}
+    elif kind == "sweep":
+        doc, scenario = _sweep_document(path, formats)
+    else:
+        doc, scenario = _run_document(path, formats)
     written = _reports(scenario, report)
     if "markdown" in written:
         out = io.atomic_write_text(path / "report.md", render_markdown(doc))

@@ -130,6 +130,18 @@ class Range:
 
 
 @dataclass(frozen=True)
+class DiscoverSettings:
+    """Scenario discovery in the sweep's report: where ``outcome`` is below (or above) a value."""
+
+    __pydantic_config__ = _CONFIG
+    outcome: str
+    below: float | None = None
+    above: float | None = None
+    method: Literal["prim", "cart"] = "prim"
+    threshold: Annotated[float, Interval(ge=0.0, le=1.0)] = 0.8
+
+
+@dataclass(frozen=True)
 class SweepSettings:
     """The ``sweep:`` block."""
 
@@ -148,6 +160,7 @@ class SweepSettings:
     batch_size: Annotated[int, Interval(ge=1, le=MAX_BATCH)] | Literal["auto"] = "auto"
     second_order: bool = True
     levels: Annotated[int, Interval(ge=2, le=100)] = 4
+    discover: DiscoverSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +245,7 @@ class Sweep:
     levels: int = 4
     description: str = ""
     source: str | None = None
+    discover: DiscoverSettings | None = None
 
     @property
     def names(self) -> list[str]:
@@ -263,6 +277,15 @@ class Sweep:
             block["second_order"] = self.second_order
         if self.design == "morris":
             block["levels"] = self.levels
+        if self.discover is not None:
+            found = self.discover
+            block["discover"] = {
+                "outcome": found.outcome,
+                **({"below": found.below} if found.below is not None else {}),
+                **({"above": found.above} if found.above is not None else {}),
+                "method": found.method,
+                "threshold": found.threshold,
+            }
         if self.samples is None:
             del block["samples"]
         return {
@@ -463,6 +486,18 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
             problems,
         )
         _check_sectors(series, sectors, problems)
+    if settings.discover is not None:
+        found = settings.discover
+        if (found.below is None) == (found.above is None):
+            problems.add(("sweep", "discover"), "give one of `below:` or `above:` (a value)")
+        if found.outcome not in kept:
+            close = outputs.suggest(found.outcome, kept)
+            hint = f"did you mean {close!r}?" if close else f"it keeps: {', '.join(kept)}"
+            problems.add(
+                ("sweep", "discover", "outcome"),
+                f"not an output this sweep keeps: {hint}",
+                found.outcome,
+            )
     problems.raise_if_any()
     sweep = Sweep(
         name=parsed.name or scenario.name,
@@ -481,6 +516,7 @@ def _validate(data: Any, smap: yamlsafe.SourceMap, overrides: list[Any], base_di
         second_order=settings.second_order,
         levels=settings.levels,
         source=smap.source,
+        discover=settings.discover,
     )
     if sweep.n_runs > MAX_RUNS:
         problems.add(
@@ -501,7 +537,7 @@ def _scenario_keys() -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(Scenario))
 
 
-def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
+def _base_scenario(data: dict, problems: _Problems, overrides, base_dir, what: str = "sweep"):
     base, inline = data.get("base"), data.get("scenario")
     if (base is None) == (inline is None):
         problems.add(
@@ -509,7 +545,7 @@ def _base_scenario(data: dict, problems: _Problems, overrides, base_dir):
             "give the base scenario either as a file (`base: path.yaml`) or inline "
             "(`scenario:` mapping), not both"
             if base is not None
-            else "a sweep needs a base scenario: `base: path.yaml` or an inline `scenario:`",
+            else f"a {what} needs a base scenario: `base: path.yaml` or an inline `scenario:`",
         )
         return None
     if base is not None and not isinstance(base, str):
@@ -902,6 +938,7 @@ def _translate(
 _BLOCK_FIELDS = {
     (): [f.name for f in dataclasses.fields(SweepFile)],
     ("sweep",): [f.name for f in dataclasses.fields(SweepSettings)],
+    ("sweep", "discover"): [f.name for f in dataclasses.fields(DiscoverSettings)],
 }
 
 

@@ -1,0 +1,53 @@
+"""Cumulative incidence under competing ends (Aalen–Johansen) and the median life."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from coopsim.survival import cumulative_incidence, incidence_curve, median_life
+
+
+def test_without_censoring_it_is_the_share_ended_that_way():
+    ages = [1, 2, 3, 4, 5, 6, 7, 8]
+    ends = ["dissolved", "completed", "dissolved", "dissolved", "completed", "x", "y", "z"]
+    assert cumulative_incidence(ages, ends, "dissolved", 4) == pytest.approx(3 / 8)
+    assert cumulative_incidence(ages, ends, "dissolved", 8) == pytest.approx(3 / 8)
+    assert cumulative_incidence(ages, ends, "completed", 8) == pytest.approx(2 / 8)
+
+
+def test_censoring_by_hand():
+    # 4 at risk: dissolved at 1 (1/4); one censored at 2; 2 at risk at 3: completed at 3;
+    # 1 at risk at 4: dissolved at 4 -> S(4-) = 3/4 * 1/2 = 3/8.
+    ages = [1, 2, 3, 4]
+    ends = ["dissolved", "", "completed", "dissolved"]
+    times, inc = incidence_curve(ages, ends, "dissolved")
+    assert list(times) == [1, 3, 4]
+    assert inc == pytest.approx([0.25, 0.25, 0.25 + 3 / 8])
+    both = incidence_curve(ages, ends, "completed")[1][-1] + inc[-1]
+    assert both == pytest.approx(1.0)  # everyone ended by the last age: the incidences add to 1
+
+
+def test_completion_is_competing_not_censoring():
+    """Treating completions as censored (1 − Kaplan–Meier) overstates dissolution."""
+    rng = np.random.default_rng(3)
+    ages = rng.integers(1, 60, 400)
+    ends = rng.choice(["dissolved", "completed"], 400, p=[0.3, 0.7])
+    aj = cumulative_incidence(ages, ends, "dissolved", 59)
+    assert aj == pytest.approx(0.3, abs=0.06)
+    km_ends = ["dissolved" if e == "dissolved" else "" for e in ends]
+    assert cumulative_incidence(ages, km_ends, "dissolved", 59) > aj + 0.2
+
+
+def test_undefined_when_not_followed_that_long():
+    assert math.isnan(cumulative_incidence([1, 2], ["dissolved", ""], "dissolved", 10))
+    assert math.isnan(cumulative_incidence([], [], "dissolved", 1))
+    # Every partnership ended before the age asked: nothing is extrapolated.
+    assert cumulative_incidence([1, 2], ["dissolved", "completed"], "dissolved", 10) == 0.5
+
+
+def test_median_life():
+    assert median_life([1, 2, 3, 4], ["dissolved", "completed", "dissolved", ""]) == 2
+    assert math.isnan(median_life([1, 2, 3, 4], ["dissolved", "", "", ""]))
