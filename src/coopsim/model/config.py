@@ -335,6 +335,24 @@ class Partnerships:
     candidates: Annotated[int, Interval(ge=1, le=200)] = _param(
         10, "Candidates considered when choosing partners or bidders."
     )
+    join_appeal: NonNegative = _param(
+        1.2,
+        "Voluntary joining (the open boundary rule): the appeal at which half of the candidates "
+        "asked agree to join (appeal = goal fit + trust in the lead + weighted complementarity).",
+    )
+    join_steepness: NonNegative = _param(
+        3.0, "Voluntary joining: how sharply the chance to join rises with appeal (tanh slope)."
+    )
+    join_complementarity: NonNegative = _param(
+        0.5,
+        "Voluntary joining: weight in the appeal of what the lead's resources add to the "
+        "candidate's own (relative to the best in the candidate list).",
+    )
+    ranking_noise: NonNegative = _param(
+        0.3,
+        "Scale of the Gumbel noise in a convenor's ranking of candidates (the convenor position "
+        "rule): 0 ranks strictly by trust, complementarity and goal fit.",
+    )
     min_capacity: Unit = _param(
         0.5, "Capacity below which an organisation takes on no new partnership."
     )

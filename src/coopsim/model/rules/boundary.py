@@ -66,11 +66,21 @@ class Open(Boundary):
     It wants to with a chance that rises with shared goals, with its trust in the lead and with
     what the lead's resources add to its own (complementarity)."""
 
-    reads = ("orgs.goals", "orgs.available", "relationships", "streams.formation")
+    reads = (
+        "orgs.goals",
+        "orgs.available",
+        "relationships",
+        "streams.formation",
+        "partnerships.join_appeal",
+        "partnerships.join_steepness",
+        "partnerships.join_complementarity",
+    )
 
     def joins(self, model, pool):
+        p = model.config.partnerships
         _, trusted_by = pool.trust
         _, back = pool.gains
-        appeal = pool.fit + trusted_by + 0.5 * back / formation.row_max(back, pool.cands)
+        gain = back / formation.row_max(back, pool.cands)
+        appeal = pool.fit + trusted_by + p.join_complementarity * gain
         draw = model.streams.formation.random(pool.cands.shape)
-        return draw < 0.5 * (1.0 + np.tanh(3.0 * (appeal - 1.2)))
+        return draw < 0.5 * (1.0 + np.tanh(p.join_steepness * (appeal - p.join_appeal)))

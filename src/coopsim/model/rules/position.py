@@ -177,10 +177,17 @@ class Delegates(Position):
 class Convenor(Position):
     """A convenor ranks candidates by trust, complementarity and goal fit (noisily)."""
 
-    reads = ("orgs.goals", "orgs.available", "relationships", "streams.formation")
+    reads = (
+        "orgs.goals",
+        "orgs.available",
+        "relationships",
+        "streams.formation",
+        "partnerships.ranking_noise",
+    )
 
     def score(self, model, pool):
         comp, _ = pool.gains
         trust_in, _ = pool.trust
         score = trust_in + comp / formation.row_max(comp, pool.cands) + pool.fit
-        return score + model.streams.formation.gumbel(size=pool.cands.shape) * 0.3, None
+        noise = model.streams.formation.gumbel(size=pool.cands.shape)
+        return score + noise * model.config.partnerships.ranking_noise, None
