@@ -448,11 +448,7 @@ def calibration_from_dict(
 
 def is_calibration_file(path: str | Path) -> bool:
     """Whether ``path`` holds a mapping with a top-level ``calibration:`` key."""
-    try:
-        data, _ = yamlsafe.parse_yaml(yamlsafe.read_source(path), str(path))
-    except yamlsafe.YamlRefused:
-        return False
-    return isinstance(data, dict) and "calibration" in data
+    return yamlsafe.has_top_level_key(path, "calibration")
 
 
 def dump_calibration(calibration: Calibration, header: str | None = None) -> str:

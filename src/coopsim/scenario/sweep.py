@@ -344,11 +344,7 @@ def sweep_from_dict(
 
 def is_sweep_file(path: str | Path) -> bool:
     """Whether ``path`` holds a mapping with a top-level ``sweep:`` key (False if unreadable)."""
-    try:
-        data, _ = yamlsafe.parse_yaml(yamlsafe.read_source(path), str(path))
-    except yamlsafe.YamlRefused:
-        return False
-    return isinstance(data, dict) and "sweep" in data
+    return yamlsafe.has_top_level_key(path, "sweep")
 
 
 def dump_sweep(sweep: Sweep, header: str | None = None) -> str:

@@ -146,6 +146,16 @@ def read_source(path: str | Path) -> str:
     return decode(data)
 
 
+def has_top_level_key(path: str | Path, key: str) -> bool:
+    """Whether ``path`` holds a mapping with the top-level ``key`` (False if unreadable): what
+    kind of file it is (``sweep:``, ``calibration:``)."""
+    try:
+        data, _ = parse_yaml(read_source(path), str(path))
+    except YamlRefused:
+        return False
+    return isinstance(data, dict) and key in data
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark."""
     try:
