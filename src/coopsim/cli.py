@@ -827,6 +827,15 @@ def viz(
             raise BadInput(f"--port {port}: {exc.strerror}") from None
 
 
+#: The executor options shared by the commands that run many models.
+ExecutorOption = Annotated[
+    str | None, typer.Option(help="processes (local, the default) or dask (a LocalCluster).")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
+]
+
+
 @app.command()
 def sweep(
     sweep_file: Annotated[
@@ -834,12 +843,8 @@ def sweep(
         typer.Argument(help="Sweep file (YAML); optional with --resume.", metavar="SWEEP.yaml"),
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
-    executor: Annotated[
-        str | None, typer.Option(help="processes (local, the default) or dask (a LocalCluster).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
-    ] = None,
+    executor: ExecutorOption = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path, typer.Option(help="Parent directory of sweep directories.")] = Path(
         "sweeps"
     ),
@@ -920,12 +925,8 @@ def calibrate(
             "reproduce the posterior in distribution).",
         ),
     ] = None,
-    executor: Annotated[
-        str | None, typer.Option(help="processes (local, the default) or dask (a LocalCluster).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Address of an existing Dask scheduler (tcp://HOST:PORT).")
-    ] = None,
+    executor: ExecutorOption = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path, typer.Option(help="Parent directory of calibration directories.")] = Path(
         "calibrations"
     ),
