@@ -104,9 +104,17 @@ def _partnerships(runs: Sequence[RunData], args: Mapping[str, Any]) -> pd.DataFr
     table = table[table["formed"] >= args.get("formed_after", 0)]
     group = args.get("partnerships", "all")
     if group != "all":
-        kinds = table["sectors"].astype(str).map(lambda s: len(set(filter(None, s.split(";")))))
+        kinds = table["sectors"].map(_sector_count)
         table = table[kinds >= 2] if group == "cross_sector" else table[kinds == 1]
     return table
+
+
+def _sector_count(sectors: Any) -> int:
+    """Distinct sectors of one partnership: a list (``partnerships()``, Parquet) or, as tables
+    written before 0.4 hold them, ``;``-joined text."""
+    if isinstance(sectors, str):
+        return len(set(filter(None, sectors.split(";"))))
+    return len(set(sectors))
 
 
 def _ends(table: pd.DataFrame) -> list[str]:

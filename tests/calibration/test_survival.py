@@ -51,3 +51,29 @@ def test_undefined_when_not_followed_that_long():
 def test_median_life():
     assert median_life([1, 2, 3, 4], ["dissolved", "completed", "dissolved", ""]) == 2
     assert math.isnan(median_life([1, 2, 3, 4], ["dissolved", "", "", ""]))
+
+
+def test_partnership_groups_read_the_model_s_own_tables():
+    """Cross- and single-sector partnerships are told apart on a real run's partnerships
+    (sectors as lists) and on text written before 0.4 alike."""
+    from coopsim.model import CoopModel
+    from coopsim.statistics import STATISTICS, RunData
+
+    model = CoopModel(mode="governance", rng=3)
+    model.run_for(60)
+    parts = model.partnerships()
+    runs = [RunData(model.summary(), model.timeseries(), parts)]
+    mixed = parts["sectors"].map(lambda s: len(set(s)) >= 2)
+    assert 0 < mixed.sum() < len(parts)  # both kinds exist in this run
+    compute = STATISTICS["dissolution_incidence"].compute
+    for group in ("cross_sector", "single_sector"):
+        value = compute(runs, {"at": 24, "partnerships": group})
+        assert 0.0 <= value <= 1.0
+    old = parts.assign(sectors=parts["sectors"].map(";".join))
+    for group in ("cross_sector", "single_sector"):
+        args = {"at": 24, "partnerships": group}
+        assert compute([RunData(runs[0].summary, None, old)], args) == compute(runs, args)
+    life = STATISTICS["life_median"].compute
+    assert life(runs, {"partnerships": "cross_sector"}) == life(
+        [RunData(runs[0].summary, None, old)], {"partnerships": "cross_sector"}
+    )
