@@ -806,6 +806,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _is_origin(text: str) -> bool:
+    from coopsim.viz.guard import normal_origin
+
+    try:
+        normal_origin(text)
+    except ValueError:
+        return False
+    return True
+
+
 @app.command()
 def viz(
     scenario: Annotated[
@@ -815,14 +825,43 @@ def viz(
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = (
         "127.0.0.1"
     ),
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also let in pages from this origin (scheme://host[:port]; repeatable), e.g. "
+            "behind a proxy. Otherwise only the app's own page gets in.",
+            metavar="ORIGIN",
+        ),
+    ] = None,
+    max_sessions: Annotated[
+        int, typer.Option(min=1, help="Browser sessions at once; more are refused.")
+    ] = 20,
+    idle_minutes: Annotated[
+        int, typer.Option(min=1, help="Close a session this long after its page went away.")
+    ] = 5,
 ) -> None:
-    """The interactive browser visualisation."""
+    """The interactive browser visualisation.
+
+    Only the app's own page (http://127.0.0.1:PORT or http://localhost:PORT) gets in: a
+    request with another Host or Origin is refused (403), as is a session beyond --max-sessions.
+    """
     with _guard():
         if scenario:
             _load(scenario)  # invalid files stop here, with their lines
+        origins = list(allow_origin or [])
+        for origin in origins:
+            if not _is_origin(origin):
+                raise BadInput(f"--allow-origin {origin}: not an origin (http(s)://host[:port])")
         module = _optional_module("coopsim.viz.app", "the browser visualisation")
         try:
-            module.serve(scenario, host=host, port=port)
+            module.serve(
+                scenario,
+                host=host,
+                port=port,
+                allow_origins=origins,
+                max_sessions=max_sessions,
+                idle_minutes=idle_minutes,
+            )
         except module.PortUnavailable as exc:
             raise BadInput(f"--port {port}: {exc.strerror}") from None
 
