@@ -115,7 +115,9 @@ class Unavailable(Exception):
 
 
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    from coopsim.io import printable
+
+    typer.echo(printable(message), err=True)
 
 
 def _console() -> Any:
@@ -673,7 +675,11 @@ def report(
         if not (path / "metadata.json").exists():
             raise BadInput(f"{directory}: not a coopsim result directory (no metadata.json)")
         module = _optional_module("coopsim.report", "the report")
-        typer.echo(str(module.write_report(path)))
+        try:
+            written = module.write_report(path)
+        except module.OutsideDirectory as exc:
+            raise BadInput(str(exc)) from None
+        typer.echo(str(written))
 
 
 def _benchmark_option(help_text: str) -> Any:
