@@ -51,6 +51,12 @@ class _OneLineErrors(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        refusal = _non_utf8(sys.argv[1:] if args is None else list(args))
+        if refusal is not None:
+            _err(refusal)
+            if not standalone_mode:
+                return 2
+            sys.exit(2)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except _CLICK_ERROR as exc:
@@ -112,6 +118,22 @@ class Unavailable(Exception):
 
 # --------------------------------------------------------------------------------------------------
 # Output helpers
+
+
+def _non_utf8(args: Sequence[str]) -> str | None:
+    """The line refusing a command-line value (a path, mostly) that is not valid UTF-8, if one
+    is: coopsim records the paths it is given in UTF-8 files (metadata.json, scenario.yaml), so
+    such a path would fail after its run directory was made."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return (
+                f"coopsim: {shown}: not valid UTF-8 (coopsim records paths in UTF-8 files): "
+                "rename it"
+            )
+    return None
 
 
 def _err(message: str) -> None:
