@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from coopsim.model import CoopModel, ModelConfig, ParameterError, outputs
-from coopsim.model.config import MAX_AMOUNT, MAX_WEIGHT, parameter_table
+from coopsim.model.config import MAX_AMOUNT, MAX_THRESHOLD, MAX_WEIGHT, parameter_table
 from coopsim.scenario import ScenarioError, parse_scenario, scenario_from_dict
 
 HUGE = [
@@ -64,7 +64,7 @@ def _at_bounds(high: bool) -> dict:
     """Overrides setting every bounded float magnitude to its top (or its bottom)."""
     values = {}
     for row in parameter_table():
-        if row["high"] in (MAX_AMOUNT, MAX_WEIGHT) or (
+        if row["high"] in (MAX_AMOUNT, MAX_THRESHOLD, MAX_WEIGHT) or (
             row["path"] == "environment.demand_volatility"
         ):
             values[row["path"]] = row["high"] if high else row["low"]

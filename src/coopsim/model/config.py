@@ -41,6 +41,11 @@ MAX_WEIGHT = 1e3
 # A resource, demand, budget, value or cost per organisation per step: 1e6 × 2e5 organisations ×
 # 1e6 steps = 2e17, and a product of two such amounts (a price times a quantity) 1e12 per step.
 Amount = Annotated[float, Interval(ge=0.0, le=MAX_AMOUNT)]
+# A threshold only compared with what accumulates (partnerships.completion_value, times at most
+# 50 members): a huge one means "never met" (the validation patterns use 1e9), so it may go far
+# beyond an amount and still stay finite.
+MAX_THRESHOLD = 1e12
+Threshold = Annotated[float, Interval(ge=0.0, le=MAX_THRESHOLD)]
 # A goal weight: weights are normalised, so only their ratios matter and 1e3 : 1 (or 0) already
 # says any preference; the cap keeps their sum finite and the normalised shares exact.
 GoalWeight = Annotated[float, Interval(ge=0.0, le=MAX_WEIGHT)]
@@ -339,7 +344,7 @@ class Partnerships:
         2, "Partnerships one organisation can belong to at once."
     )
     commitment: Unit = _param(0.4, "Share of its endowment a member commits to a partnership.")
-    completion_value: Amount = _param(
+    completion_value: Threshold = _param(
         30.0, "Cumulative value per member at which the objective is met.", "value"
     )
     min_members: Annotated[int, Interval(ge=1, le=50)] = _param(
