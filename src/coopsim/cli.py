@@ -51,6 +51,12 @@ class _OneLineErrors(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        refusal = _non_utf8(sys.argv[1:] if args is None else list(args))
+        if refusal is not None:
+            _err(refusal)
+            if not standalone_mode:
+                return 2
+            sys.exit(2)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except _CLICK_ERROR as exc:
@@ -114,8 +120,26 @@ class Unavailable(Exception):
 # Output helpers
 
 
+def _non_utf8(args: Sequence[str]) -> str | None:
+    """The line refusing a command-line value (a path, mostly) that is not valid UTF-8, if one
+    is: coopsim records the paths it is given in UTF-8 files (metadata.json, scenario.yaml), so
+    such a path would fail after its run directory was made."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return (
+                f"coopsim: {shown}: not valid UTF-8 (coopsim records paths in UTF-8 files): "
+                "rename it"
+            )
+    return None
+
+
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    from coopsim.io import printable
+
+    typer.echo(printable(message), err=True)
 
 
 def _console() -> Any:
@@ -673,7 +697,11 @@ def report(
         if not (path / "metadata.json").exists():
             raise BadInput(f"{directory}: not a coopsim result directory (no metadata.json)")
         module = _optional_module("coopsim.report", "the report")
-        typer.echo(str(module.write_report(path)))
+        try:
+            written = module.write_report(path)
+        except module.OutsideDirectory as exc:
+            raise BadInput(str(exc)) from None
+        typer.echo(str(written))
 
 
 def _benchmark_option(help_text: str) -> Any:
@@ -806,6 +834,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _is_origin(text: str) -> bool:
+    from coopsim.viz.guard import normal_origin
+
+    try:
+        normal_origin(text)
+    except ValueError:
+        return False
+    return True
+
+
 @app.command()
 def viz(
     scenario: Annotated[
@@ -815,14 +853,43 @@ def viz(
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1: this machine only).")] = (
         "127.0.0.1"
     ),
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also let in pages from this origin (scheme://host[:port]; repeatable), e.g. "
+            "behind a proxy. Otherwise only the app's own page gets in.",
+            metavar="ORIGIN",
+        ),
+    ] = None,
+    max_sessions: Annotated[
+        int, typer.Option(min=1, help="Browser sessions at once; more are refused.")
+    ] = 20,
+    idle_minutes: Annotated[
+        int, typer.Option(min=1, help="Close a session this long after its page went away.")
+    ] = 5,
 ) -> None:
-    """The interactive browser visualisation."""
+    """The interactive browser visualisation.
+
+    Only the app's own page (http://127.0.0.1:PORT or http://localhost:PORT) gets in: a
+    request with another Host or Origin is refused (403), as is a session beyond --max-sessions.
+    """
     with _guard():
         if scenario:
             _load(scenario)  # invalid files stop here, with their lines
+        origins = list(allow_origin or [])
+        for origin in origins:
+            if not _is_origin(origin):
+                raise BadInput(f"--allow-origin {origin}: not an origin (http(s)://host[:port])")
         module = _optional_module("coopsim.viz.app", "the browser visualisation")
         try:
-            module.serve(scenario, host=host, port=port)
+            module.serve(
+                scenario,
+                host=host,
+                port=port,
+                allow_origins=origins,
+                max_sessions=max_sessions,
+                idle_minutes=idle_minutes,
+            )
         except module.PortUnavailable as exc:
             raise BadInput(f"--port {port}: {exc.strerror}") from None
 

@@ -25,6 +25,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+# A terminal escape sequence (CSI, OSC, or a two-character ESC form), then any control character
+# left (C0 but tab and newline, DEL, C1) and the bidirectional overrides that reorder text.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tab, newline kept):
+    what a scenario's text carries into a terminal or a report cannot move the cursor, recolour,
+    retitle the window or hide text."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
 __all__ = [
     "OutputPathError",
     "atomic_path",
@@ -35,6 +51,7 @@ __all__ = [
     "json_ready",
     "new_output_dir",
     "package_versions",
+    "printable",
     "safe_component",
     "short_hash",
     "utc_now",

@@ -698,3 +698,46 @@ def test_viz_on_a_port_in_use_is_one_line_and_exit_2(tmp_path):
         f"coopsim: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use): "
         "choose another --port (or stop what uses it)"
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# What validates runs (issue 19, finding 7): paths that are not UTF-8, docking sizes
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file names are always UTF-8")
+@pytest.mark.parametrize("where", ["scenario", "out"])
+def test_a_path_that_is_not_utf8_is_one_line_and_exit_2_before_any_directory(tmp_path, where):
+    bad = os.fsdecode(b"bad\xff")
+    good = tmp_path / "small.yaml"
+    good.write_text(SMALL)
+    if where == "scenario":
+        (tmp_path / (bad + ".yaml")).write_text(SMALL)
+        args = ("run", bad + ".yaml")
+    else:
+        args = ("run", str(good), "--out", bad)
+    done = run_coopsim(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "coopsim: bad\ufffd"
+        + (".yaml" if where == "scenario" else "")
+        + ": not valid UTF-8 (coopsim records paths in UTF-8 files): rename it"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nowak-may", "--size", "100000"], "size must be an integer in [3, 2,000]"),
+        (["nowak-may", "--generations", "10000000"], "generations must be an integer in [1,"),
+        (["santos-pgg", "--n", "10000000"], "n must be at most 100,000"),
+        (["santos-pgg", "--graphs", "100000"], "graphs must be an integer in [1, 1,000]"),
+        (["hauert-optional", "--population", "100000000"], "population must be at most"),
+        (["hauert-optional", "--group-size", "5000"], "group_size must be an integer in [2,"),
+    ],
+)
+def test_dock_sizes_are_capped_with_one_line(runner, args, message):
+    result = runner.invoke(app, ["dock", *args])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines

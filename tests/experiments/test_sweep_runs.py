@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -376,3 +377,40 @@ def test_a_deleted_metadata_file_is_rebuilt_whole_on_resume(tmp_path, tiny_sweep
     assert rebuilt["digest"] == whole["digest"] and rebuilt["packages"] == whole["packages"]
     assert set(whole) <= set(rebuilt) and "rebuilt_utc" in rebuilt
     assert rebuilt["status"] == "complete" and rebuilt["runs_finished"] == whole["runs_finished"]
+
+
+def test_a_sweep_whose_parts_cannot_be_written_says_failed(tmp_path, monkeypatch, tiny_sweep):
+    """Endings are recorded (issue 19, finding 4): a full disk while writing parts."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    write_table = pq.write_table
+
+    def disk_full(table, where, *args, **kwargs):
+        if "results" not in Path(str(where)).parts:  # the design: the sweep starts
+            return write_table(table, where, *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    with pytest.raises(OSError):
+        run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False, flush_seconds=0)
+    (directory,) = tmp_path.iterdir()
+    meta = json.loads((directory / "metadata.json").read_text())
+    assert meta["status"] == "failed" and "No space left on device" in meta["error"]
+    assert meta["sessions"][-1]["status"] == "failed"
+
+
+def test_a_sweep_that_cannot_start_leaves_no_directory(tmp_path, monkeypatch, tiny_sweep):
+    """A full disk while writing the design: no directory without metadata.json is left."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", disk_full)
+    with pytest.raises(OSError):
+        run_sweep(tiny_sweep(), workers=1, out=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []

@@ -268,3 +268,71 @@ def test_a_run_whose_scenario_says_no_report_writes_none(made, tmp_path, monkeyp
     result = CliRunner().invoke(app, ["report", str(run)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in run.glob("report.*")) == ["report.html", "report.md"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Reports stay inside their directory; a scenario's text carries no markup (issue 19, finding 6)
+
+
+@pytest.mark.parametrize("link", ["figures", "report.md", "figures/indicators.png"])
+def test_a_link_out_of_the_directory_is_refused_before_anything_is_written(made, tmp_path, link):
+    directory = tmp_path / made["run"].name
+    shutil.copytree(made["run"], directory, ignore=shutil.ignore_patterns("figures", "report.*"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "precious.txt"
+    victim.write_text("keep me")
+    if link == "figures":
+        (directory / "figures").symlink_to(outside, target_is_directory=True)
+    else:
+        (directory / link).parent.mkdir(exist_ok=True)
+        (directory / link).symlink_to(victim)
+    before = sorted(p.name for p in directory.iterdir())
+    result = CliRunner().invoke(cli_app, ["report", str(directory)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "symbolic link" in lines[0] and "remove the link" in lines[0]
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
+    assert victim.read_text() == "keep me"
+    assert sorted(p.name for p in directory.iterdir()) == before
+
+
+from coopsim.cli import app as cli_app  # noqa: E402
+
+HOSTILE = (
+    "Plain words. <img src=x onerror=alert(1)><script>alert(2)</script> "
+    "![tracker](https://attacker.example/pixel.png) `<b>code</b>` "
+    "\x1b[2J\x1b]0;owned\x07\x1b[31mred\x1b[0m\x07bell\x08\rreturn \u202eevil"
+)
+
+
+def test_a_descriptions_html_images_and_escapes_are_shown_as_text(made, tmp_path):
+    import yaml
+
+    directory = _with_output(made["run"], tmp_path, report="both")
+    scenario = yaml.safe_load((directory / "scenario.yaml").read_text(encoding="utf-8"))
+    scenario["description"] = HOSTILE
+    (directory / "scenario.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    result = CliRunner().invoke(cli_app, ["report", str(directory)])
+    assert result.exit_code == 0, result.output
+    for name in ("report.md", "report.html"):
+        text = (directory / name).read_text(encoding="utf-8")
+        assert "Plain words." in text
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text), name
+        assert not re.search(r"(?<!\\)<(script|img src=x|b>)", text), name  # no raw HTML
+        if name == "report.md":  # no Markdown image or link survives
+            assert not re.search(r"(?<!\\)\]\(https://attacker", text)
+        assert not re.search(r"""src=["']?https?:""", text), name
+    markdown = (directory / "report.md").read_text(encoding="utf-8")
+    assert r"\!\[tracker\](https://attacker.example/pixel.png)" in markdown
+    assert r"\<script\>" in markdown
+    assert "&lt;script&gt;" in (directory / "report.html").read_text(encoding="utf-8")
+
+
+def test_terminal_messages_carry_no_escape_sequences(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\x1b]0;owned\x07\nsteps: \x1b[2Jmany\n", encoding="utf-8")
+    result = CliRunner().invoke(cli_app, ["run", str(bad)])
+    assert result.exit_code == 2
+    assert result.output.strip()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), repr(result.output)

@@ -450,3 +450,12 @@ def test_overrides_do_not_change_shared_aliases():
     scenario = parse_scenario(text, overrides=["population.business.count=9"])
     assert scenario.population.business.count == 9
     assert scenario.population.civil_society.count == 5
+
+
+def test_a_character_beyond_the_basic_plane_passes_through_plain_data():
+    """Found by the schema-driven test (issue 19): an emoji in a description given as plain data
+    (the Python API, a sweep's workers) was refused as a YAML syntax error."""
+    from coopsim.scenario import scenario_from_dict
+
+    for text in ["a😀", "\U0010ffff", "x\\ud83d\\ude00y", "\\\\😀"]:
+        assert scenario_from_dict({"name": "x", "description": text}).description == text

@@ -32,6 +32,12 @@ __all__ = [
 ]
 
 COOPERATOR, DEFECTOR, LONER = 0, 1, 2
+# Size limits: memory grows with the population, time with population × generations; the
+# published runs use N = 5 and 1,000 individuals.
+MAX_POPULATION = 1_000_000
+MAX_GROUP_SIZE = 1_000
+MAX_GENERATIONS = 1_000_000
+
 CITATION = (
     "Hauert, C., De Monte, S., Hofbauer, J. & Sigmund, K. (2002). Volunteering as Red Queen "
     "mechanism for cooperation in public goods games. Science 296, 1129–1132"
@@ -120,19 +126,28 @@ def hauert_optional(
     ``population`` defaults to 200 groups (1000 individuals for N = 5) and must be a multiple of
     ``group_size``. The population starts with C, D and L drawn with equal odds per individual.
     """
-    if int(group_size) != group_size or group_size < 2:
-        raise ValueError(f"group_size must be an integer >= 2 (got {group_size})")
+    if int(group_size) != group_size or not 2 <= group_size <= MAX_GROUP_SIZE:
+        raise ValueError(
+            f"group_size must be an integer in [2, {MAX_GROUP_SIZE:,}] (got {group_size})"
+        )
     if not (math.isfinite(r) and r > 1):
         raise ValueError(f"r must be a finite number > 1 (got {r})")
     if not (math.isfinite(sigma) and 0 < sigma < r - 1):
         raise ValueError(f"sigma must satisfy 0 < sigma < r - 1 (got sigma={sigma}, r={r})")
-    if int(generations) != generations or generations < 1:
-        raise ValueError(f"generations must be an integer >= 1 (got {generations})")
+    if int(generations) != generations or not 1 <= generations <= MAX_GENERATIONS:
+        raise ValueError(
+            f"generations must be an integer in [1, {MAX_GENERATIONS:,}] (got {generations})"
+        )
     if population is None:
         population = 200 * int(group_size)
     if int(population) != population or population < group_size or population % group_size:
         raise ValueError(
             f"population must be a positive multiple of group_size {group_size} (got {population})"
+        )
+    if population > MAX_POPULATION:
+        raise ValueError(
+            f"population must be at most {MAX_POPULATION:,} (got {population}): its memory "
+            "grows with it"
         )
     if not 0 <= mutation <= 1:
         raise ValueError(f"mutation must lie in [0, 1] (got {mutation})")

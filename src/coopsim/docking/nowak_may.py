@@ -24,6 +24,10 @@ CITATION = (
     "Nowak, M. A. & May, R. M. (1992). Evolutionary games and spatial chaos. Nature 359, 826–829"
 )
 BOUNDARIES = ("periodic", "fixed")
+# Size limits: memory grows with size² (about 7.5 bytes a cell: 100,000 asked 74.5 GiB), time
+# with size² × generations; the published lattice is 200 × 200.
+MAX_SIZE = 2_000
+MAX_GENERATIONS = 100_000
 
 
 def spatial_pd_payoffs(cooperator: np.ndarray, lattice: Neighbours, b: float) -> np.ndarray:
@@ -76,10 +80,15 @@ def nowak_may(
     """
     if not (math.isfinite(b) and b >= 1):
         raise ValueError(f"b (temptation T) must be a finite number >= 1 (got {b})")
-    if int(size) != size or size < 3:
-        raise ValueError(f"size must be an integer >= 3 (got {size})")
-    if int(generations) != generations or generations < 1:
-        raise ValueError(f"generations must be an integer >= 1 (got {generations})")
+    if int(size) != size or not 3 <= size <= MAX_SIZE:
+        raise ValueError(
+            f"size must be an integer in [3, {MAX_SIZE:,}] (got {size}): the lattice's memory "
+            "grows with size²"
+        )
+    if int(generations) != generations or not 1 <= generations <= MAX_GENERATIONS:
+        raise ValueError(
+            f"generations must be an integer in [1, {MAX_GENERATIONS:,}] (got {generations})"
+        )
     if not 0 <= initial_cooperators <= 1:
         raise ValueError(f"initial_cooperators must lie in [0, 1] (got {initial_cooperators})")
     if boundary not in BOUNDARIES:

@@ -30,6 +30,12 @@ CITATION = (
 )
 GRAPHS = ("regular", "scale-free")
 COSTS = ("per-game", "per-individual")
+# Size limits: memory grows with the edges (n·z), time with graphs × generations × n·z; the
+# published runs use n = 1,000 and z = 4.
+MAX_N = 100_000
+MAX_EDGES = 10_000_000  # n·z
+MAX_GENERATIONS = 1_000_000
+MAX_GRAPHS = 1_000
 
 
 def _unit_contribution(groups: Neighbours, cost: str, c: float) -> np.ndarray:
@@ -108,9 +114,17 @@ def santos_pgg(
         raise ValueError(f"z must be an integer >= 2, even for scale-free graphs (got {z})")
     if int(n) != n or n <= z or (graph == "regular" and (n * z) % 2):
         raise ValueError(f"n must be an integer > z, with n·z even for regular graphs (got {n})")
-    for name, value in (("generations", generations), ("graphs", graphs)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1 (got {value})")
+    if n > MAX_N or n * z > MAX_EDGES:
+        raise ValueError(
+            f"n must be at most {MAX_N:,} and n·z at most {MAX_EDGES:,} (got n={n}, z={z}): "
+            "the graph's memory grows with n·z"
+        )
+    for name, value, most in (
+        ("generations", generations, MAX_GENERATIONS),
+        ("graphs", graphs, MAX_GRAPHS),
+    ):
+        if int(value) != value or not 1 <= value <= most:
+            raise ValueError(f"{name} must be an integer in [1, {most:,}] (got {value})")
     if not 0 <= initial_cooperators <= 1:
         raise ValueError(f"initial_cooperators must lie in [0, 1] (got {initial_cooperators})")
     if int(seed) != seed or seed < 0:

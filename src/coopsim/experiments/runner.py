@@ -18,6 +18,7 @@ import collections
 import contextlib
 import json
 import math
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -173,10 +174,14 @@ def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
     design = design_table(sweep)
     path = io.new_output_dir(out, sweep.name, io.short_hash(text))
     store = SweepStore(path)
-    store.prepare()
-    io.atomic_write_text(store.sweep_file, text)
-    store.write_design(design)
-    store.write_metadata(_metadata(sweep, path))
+    try:
+        store.prepare()
+        io.atomic_write_text(store.sweep_file, text)
+        store.write_design(design)
+        store.write_metadata(_metadata(sweep, path))
+    except BaseException:  # no run yet: leave no directory without metadata.json behind
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return store, store.read_design()
 
 
@@ -430,6 +435,8 @@ def _execute(store, sweep, design, *, make, runner=None, progress, command, flus
     finished = len(done)
 
     def save(status: str) -> None:
+        if status != "failed":
+            meta.pop("error", None)  # an earlier session's failure, now resumed
         meta.update(status=status, runs_finished=finished, runs_failed=failed)
         meta["updated_utc"] = io.utc_now().isoformat()
         store.write_metadata(meta)
@@ -494,14 +501,17 @@ def _execute(store, sweep, design, *, make, runner=None, progress, command, flus
             runner.close(cancel=True)
             runner = None
             writer.flush()
-        except BaseException:
+        except BaseException as exc:
             if runner is not None:
                 runner.close(cancel=True)
                 runner = None
             with contextlib.suppress(Exception):
                 writer.flush()  # keep what finished
-            entry.update(status="failed", finished_utc=io.utc_now().isoformat())
-            save("failed")
+            reason = f"{type(exc).__name__}: {exc}"
+            entry.update(status="failed", error=reason, finished_utc=io.utc_now().isoformat())
+            meta["error"] = reason
+            with contextlib.suppress(OSError):  # a full disk may refuse even this
+                save("failed")
             raise
         finally:
             if runner is not None:

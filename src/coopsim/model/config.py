@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, make_dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from annotated_types import Ge, Interval
+from annotated_types import Interval
 
 from coopsim.model.sectors import SECTOR_DEFAULTS, SECTORS
 
@@ -32,7 +32,27 @@ SHOCK_KINDS: tuple[str, ...] = (
 )
 
 Unit = Annotated[float, Interval(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Ge(0.0)]
+# Upper bounds: what the model can compute with. Each is far above any value a study would use
+# (the defaults are all below 30) and keeps every sum, product and exponent the model forms
+# finite in float64, over the largest run (MAX_ORGANISATIONS × MAX_STEPS); 1e308 used to
+# validate and then end in NaN, infinities or an invariant error (issue 19).
+MAX_AMOUNT = 1e6
+MAX_WEIGHT = 1e3
+# A resource, demand, budget, value or cost per organisation per step: 1e6 × 2e5 organisations ×
+# 1e6 steps = 2e17, and a product of two such amounts (a price times a quantity) 1e12 per step.
+Amount = Annotated[float, Interval(ge=0.0, le=MAX_AMOUNT)]
+# A threshold only compared with what accumulates (partnerships.completion_value, times at most
+# 50 members): a huge one means "never met" (the validation patterns use 1e9), so it may go far
+# beyond an amount and still stay finite.
+MAX_THRESHOLD = 1e12
+Threshold = Annotated[float, Interval(ge=0.0, le=MAX_THRESHOLD)]
+# A goal weight: weights are normalised, so only their ratios matter and 1e3 : 1 (or 0) already
+# says any preference; the cap keeps their sum finite and the normalised shares exact.
+GoalWeight = Annotated[float, Interval(ge=0.0, le=MAX_WEIGHT)]
+# A motivation weight, slope, sensitivity or noise scale: it multiplies utilities and appeals
+# that are themselves bounded by the amounts above inside a logistic, tanh or exp; at 1e3 a
+# choice is already a step function, and the products stay far from float64's overflow.
+Coefficient = Annotated[float, Interval(ge=0.0, le=MAX_WEIGHT)]
 Step = Annotated[int, Interval(ge=0, le=MAX_STEPS)]
 
 
@@ -70,10 +90,10 @@ class Resources:
     """Per-step endowment by resource kind."""
 
     __pydantic_config__ = _CONFIG
-    finance: NonNegative = _param(1.0, "Money an organisation can commit each step.", "units/step")
-    staff: NonNegative = _param(0.5, "Staff time it can commit each step.", "units/step")
-    expertise: NonNegative = _param(0.5, "Technical and service expertise.", "units/step")
-    legitimacy: NonNegative = _param(
+    finance: Amount = _param(1.0, "Money an organisation can commit each step.", "units/step")
+    staff: Amount = _param(0.5, "Staff time it can commit each step.", "units/step")
+    expertise: Amount = _param(0.5, "Technical and service expertise.", "units/step")
+    legitimacy: Amount = _param(
         0.5, "Local knowledge and social standing it lends to joint work.", "units/step"
     )
 
@@ -83,10 +103,10 @@ class Goals:
     """Weights over goal dimensions (normalised when organisations are created)."""
 
     __pydantic_config__ = _CONFIG
-    public_value: NonNegative = _param(0.25, "Weight on public value.")
-    profit: NonNegative = _param(0.25, "Weight on profit.")
-    mission: NonNegative = _param(0.25, "Weight on the organisation's mission.")
-    own_sector: NonNegative = _param(0.25, "Weight on sectoral interest (departmentalism).")
+    public_value: GoalWeight = _param(0.25, "Weight on public value.")
+    profit: GoalWeight = _param(0.25, "Weight on profit.")
+    mission: GoalWeight = _param(0.25, "Weight on the organisation's mission.")
+    own_sector: GoalWeight = _param(0.25, "Weight on sectoral interest (departmentalism).")
 
     def __post_init__(self) -> None:
         if self.public_value + self.profit + self.mission + self.own_sector <= 0:
@@ -254,19 +274,21 @@ class Environment:
     """Problem pressure and the public purse."""
 
     __pydantic_config__ = _CONFIG
-    demand: NonNegative = _param(
+    demand: Amount = _param(
         1.5, "Public demand for value per organisation (wicked problems persist).", "value/step"
     )
     demand_reversion: Unit = _param(
         0.05, "Rate at which demand returns to its level after a drift.", "1/step"
     )
-    demand_volatility: NonNegative = _param(0.03, "Relative size of random demand drift.")
-    budget: NonNegative = _param(
+    # a standard deviation of the level itself: above 1 the level is zeroed most steps, and
+    # a larger one compounds to overflow over a long run
+    demand_volatility: Unit = _param(0.03, "Relative size of random demand drift.")
+    budget: Amount = _param(
         0.6,
         "Government budget per agency for the mode's spending (same for every mode).",
         "units/step",
     )
-    capacity_building: NonNegative = _param(
+    capacity_building: Coefficient = _param(
         0.1, "Training effect: capacity gains 1 − exp(−effect × budget spent on the organisation)."
     )
 
@@ -322,7 +344,7 @@ class Partnerships:
         2, "Partnerships one organisation can belong to at once."
     )
     commitment: Unit = _param(0.4, "Share of its endowment a member commits to a partnership.")
-    completion_value: NonNegative = _param(
+    completion_value: Threshold = _param(
         30.0, "Cumulative value per member at which the objective is met.", "value"
     )
     min_members: Annotated[int, Interval(ge=1, le=50)] = _param(
@@ -335,20 +357,20 @@ class Partnerships:
     candidates: Annotated[int, Interval(ge=1, le=200)] = _param(
         10, "Candidates considered when choosing partners or bidders."
     )
-    join_appeal: NonNegative = _param(
+    join_appeal: Coefficient = _param(
         1.2,
         "Voluntary joining (the open boundary rule): the appeal at which half of the candidates "
         "asked agree to join (appeal = goal fit + trust in the lead + weighted complementarity).",
     )
-    join_steepness: NonNegative = _param(
+    join_steepness: Coefficient = _param(
         3.0, "Voluntary joining: how sharply the chance to join rises with appeal (tanh slope)."
     )
-    join_complementarity: NonNegative = _param(
+    join_complementarity: Coefficient = _param(
         0.5,
         "Voluntary joining: weight in the appeal of what the lead's resources add to the "
         "candidate's own (relative to the best in the candidate list).",
     )
-    ranking_noise: NonNegative = _param(
+    ranking_noise: Coefficient = _param(
         0.3,
         "Scale of the Gumbel noise in a convenor's ranking of candidates (the convenor position "
         "rule): 0 ranks strictly by trust, complementarity and goal fit.",
@@ -372,18 +394,18 @@ class Behaviour:
     """The contribution choice: a logistic response to four motivation terms."""
 
     __pydantic_config__ = _CONFIG
-    choice_sensitivity: NonNegative = _param(4.0, "β of the logistic delivery choice.")
-    mission_weight: NonNegative = _param(
+    choice_sensitivity: Coefficient = _param(4.0, "β of the logistic delivery choice.")
+    mission_weight: Coefficient = _param(
         1.0, "Internal-positive: mission and goal alignment with the objective."
     )
-    blame_weight: NonNegative = _param(
+    blame_weight: Coefficient = _param(
         0.6, "Internal-negative: blame avoidance from authority–responsibility mismatch."
     )
-    reciprocity_weight: NonNegative = _param(
+    reciprocity_weight: Coefficient = _param(
         2.0, "Conditional cooperation: expected partner delivery (through trust)."
     )
-    integrity_weight: NonNegative = _param(0.5, "Weight of keeping one's commitments.")
-    noise: NonNegative = _param(0.5, "Standard deviation of idiosyncratic utility shocks.")
+    integrity_weight: Coefficient = _param(0.5, "Weight of keeping one's commitments.")
+    noise: Coefficient = _param(0.5, "Standard deviation of idiosyncratic utility shocks.")
 
 
 @dataclass(frozen=True)
@@ -391,7 +413,7 @@ class Production:
     """CES joint production of public value and the stand-alone outside option."""
 
     __pydantic_config__ = _CONFIG
-    productivity: NonNegative = _param(
+    productivity: Amount = _param(
         1.6, "A: value per unit of balanced pooled resources.", "value/unit"
     )
     substitution: Annotated[float, Interval(ge=-10.0, le=1.0)] = _param(
@@ -402,7 +424,7 @@ class Production:
         0.5, "How much shared understanding (goal alignment) scales output."
     )
     capacity_weight: Unit = _param(0.5, "How much collaborative capacity scales output.")
-    stand_alone: NonNegative = _param(
+    stand_alone: Amount = _param(
         0.4, "Value per unit of uncommitted resource produced alone (outside option).", "value/unit"
     )
 
@@ -457,7 +479,7 @@ class Incentives:
     """Rewards, sanctions and motivation crowding (which the mode decides how to use)."""
 
     __pydantic_config__ = _CONFIG
-    reward: NonNegative = _param(
+    reward: Amount = _param(
         0.2,
         "Reward per unit delivered, for monitored members not seen below the defection "
         "threshold (paid by the "
@@ -469,7 +491,7 @@ class Incentives:
         "Most of the budget left after monitoring that rewards may take; the rest goes to the "
         "payoff rule's seed finance and training.",
     )
-    sanction: NonNegative = _param(
+    sanction: Amount = _param(
         0.5,
         "Sanction per unit of committed resource seen to be withheld; also the statist exit "
         "penalty per unit of the term's commitment left.",
@@ -480,7 +502,7 @@ class Incentives:
         "Share a sampling monitor observes each step: the referee's audit (contracts), peaks "
         "(their members), peers (each other). The statist inspection observes every member.",
     )
-    peak_dues: NonNegative = _param(
+    peak_dues: Amount = _param(
         0.02,
         "Most a peak's member pays into its pool per partnership per month, where peaks pay "
         "for monitoring (the corporatist information rule): dues cover what the pool lacks for "
@@ -530,17 +552,13 @@ class TransactionCosts:
     """The one transaction-cost function every mode shares (coefficients)."""
 
     __pydantic_config__ = _CONFIG
-    negotiation: NonNegative = _param(
-        0.05, "Per negotiating pair and round, at formation.", "value"
-    )
+    negotiation: Amount = _param(0.05, "Per negotiating pair and round, at formation.", "value")
     bargaining_rounds: Annotated[int, Interval(ge=1, le=20)] = _param(
         2,
         "Rounds of peak and multilateral bargaining (a decree and a tender award take one).",
     )
-    monitoring: NonNegative = _param(
-        0.03, "Per member observed by a monitor, per step.", "value/step"
-    )
-    enforcement: NonNegative = _param(0.05, "Per sanction or contract penalty applied.", "value")
+    monitoring: Amount = _param(0.03, "Per member observed by a monitor, per step.", "value/step")
+    enforcement: Amount = _param(0.05, "Per sanction or contract penalty applied.", "value")
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,11 @@ from coopsim.report.sweeps import (
     plot_sweep_heatmap,
     sweep_tables,
 )
-from coopsim.report.writer import write_report
+from coopsim.report.writer import OutsideDirectory, write_report
 
 __all__ = [
     "MODE_COLOURS",
+    "OutsideDirectory",
     "ReportError",
     "Results",
     "SweepResults",

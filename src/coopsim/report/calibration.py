@@ -193,7 +193,7 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
     doc.add(Heading("Overview"))
     description = " ".join((calibration.description or "").split())
     if description:
-        doc.add(Paragraph(description))
+        doc.add(Paragraph(description, literal=True))
     budget = meta.get("budget") or {}
     rows = [
         ("Base scenario", f"{calibration.scenario.name} ({calibration.scenario.steps} months)"),

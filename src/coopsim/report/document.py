@@ -1,15 +1,20 @@
 """A report as a list of blocks, rendered to self-contained HTML and to Markdown.
 
 HTML embeds every figure as a base64 PNG (the file opens anywhere, alone); Markdown links the
-figure files under ``figures/``. Text is escaped for each format.
+figure files under ``figures/``. Text is escaped for each format; a ``literal`` paragraph (a
+scenario's own text) carries no markup at all (no HTML, no image, no link), and neither format
+carries a terminal escape sequence or a control character.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from coopsim.io import printable
 
 __all__ = [
     "Document",
@@ -32,6 +37,7 @@ class Heading:
 class Paragraph:
     text: str
     kind: str = ""  # "" | "note" | "warning"
+    literal: bool = False  # text from a file the user was given: shown as is, never as markup
 
 
 @dataclass
@@ -115,7 +121,8 @@ def render_html(doc: Document) -> str:
             out.append(f'<h{level} id="{_anchor(block.text)}">{e(block.text)}</h{level}>')
         elif isinstance(block, Paragraph):
             cls = f' class="{block.kind}"' if block.kind else ""
-            out.append(f"<p{cls}>{_inline_html(block.text)}</p>")
+            text = e(block.text) if block.literal else _inline_html(block.text)
+            out.append(f"<p{cls}>{text}</p>")
         elif isinstance(block, Table):
             out.append(_table_html(block))
         elif isinstance(block, FigureBlock):
@@ -131,7 +138,7 @@ def render_html(doc: Document) -> str:
                 f"{_inline_html(block.caption)}{files}</figcaption></figure>"
             )
     out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def _inline_html(text: str) -> str:
@@ -164,6 +171,14 @@ def _table_html(table: Table) -> str:
     return text
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!&|~#])")
+
+
+def _literal_md(text: str) -> str:
+    """``text`` as Markdown that renders it as written: every markup character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def _cell_md(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -176,7 +191,8 @@ def render_markdown(doc: Document) -> str:
             out += ["#" * min(max(block.level, 2), 4) + " " + block.text, ""]
         elif isinstance(block, Paragraph):
             prefix = {"warning": "> **Warning:** ", "note": "> "}.get(block.kind, "")
-            out += [prefix + block.text, ""]
+            text = _literal_md(block.text) if block.literal else block.text
+            out += [prefix + text, ""]
         elif isinstance(block, Table):
             if block.caption:
                 out += [f"*{block.caption}*", ""]
@@ -195,4 +211,4 @@ def render_markdown(doc: Document) -> str:
             )
             more = f" ({others})" if others else ""
             out += [f"**{block.title}.** {block.caption}{more}", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return printable("\n".join(out)).rstrip() + "\n"

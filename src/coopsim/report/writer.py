@@ -40,7 +40,7 @@ from coopsim.report.load import (
 )
 from coopsim.report.style import indicator_label, indicator_unit, pretty, save_figure
 
-__all__ = ["DEFAULT_FORMATS", "write_report"]
+__all__ = ["DEFAULT_FORMATS", "OutsideDirectory", "write_report"]
 
 DEFAULT_FORMATS = ("png",)
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -194,7 +194,7 @@ def _overview(doc: Document, results: Results) -> None:
     doc.add(Heading("Overview"))
     description = " ".join(str(scenario.get("description") or "").split())
     if description:
-        doc.add(Paragraph(description))
+        doc.add(Paragraph(description, literal=True))
     rows = [("Scenario", results.name)]
     if results.kind == "run":
         rows.append(("Governance mode", results.modes[0]))
@@ -623,7 +623,7 @@ def _sweep_document(
     doc.add(Heading("Overview"))
     description = " ".join(str(sweep.spec.get("description") or "").split())
     if description:
-        doc.add(Paragraph(description))
+        doc.add(Paragraph(description, literal=True))
     planned = meta.get("runs_planned") or len(sweep.design)
     finished = len(sweep.results)
     rows = [
@@ -969,6 +969,31 @@ def _calibration_document(directory: Path, formats: Sequence[str] | None) -> Doc
 # Entry point
 
 
+class OutsideDirectory(ValueError):
+    """A path the report would write leads out of its directory (a symbolic link)."""
+
+
+def _check_inside(directory: Path) -> None:
+    """Refuse, before anything is drawn, a directory whose report would be written elsewhere:
+    ``figures/``, a figure or a report file that is a symbolic link, or that resolves outside."""
+    root = directory.resolve()
+    figures = directory / "figures"
+    written = [figures, directory / "report.md", directory / "report.html"]
+    if figures.is_dir() and not figures.is_symlink():
+        written += sorted(figures.iterdir())
+    for target in written:
+        inside = target.resolve(strict=False).is_relative_to(root)
+        if target.is_symlink() or not inside:
+            name = target.relative_to(directory).as_posix()
+            raise OutsideDirectory(
+                f"{directory}: {name} is a symbolic link (to {os.readlink(target)}); "
+                f"coopsim report writes only inside {directory}: remove the link"
+                if target.is_symlink()
+                else f"{directory}: {name} leads outside {directory}; coopsim report writes "
+                "only inside it"
+            )
+
+
 def write_report(
     directory: str | Path,
     *,
@@ -983,9 +1008,11 @@ def write_report(
     report is ``report.md``, ``report.html`` (self-contained: figures embedded) or both, as the
     scenario's ``output.report`` says (both where it says none: this call asks for one), or as
     ``report`` (markdown, html, both) says. Returns the path of report.html if it was written,
-    else of report.md.
+    else of report.md. ``OutsideDirectory`` (a ``ValueError``), before anything is written,
+    where ``figures/`` or a file the report writes is a symbolic link.
     """
     path = Path(directory)
+    _check_inside(path)
     kind = detect_kind(path)
     if kind == "calibration":
         doc, scenario = _calibration_document(path, formats), {}

@@ -36,6 +36,7 @@ from coopsim.model.config import MODES
 from coopsim.runs.run import (
     Interrupted,
     finish_directory,
+    recorded_failure,
     resolved_header,
     simulate,
     start_directory,
@@ -173,7 +174,8 @@ def compare_modes(
     results.sort(key=lambda r: order[(r["mode"], r["seed"])])
     ok = [r for r in results if "error" not in r]
     errors = [{k: r[k] for k in ("mode", "seed", "error")} for r in results if "error" in r]
-    _write_tables(path, ok, modes, scenario.output.partnerships)
+    with recorded_failure(path, meta, clock):
+        _write_tables(path, ok, modes, scenario.output.partnerships)
     meta.update(
         runs_completed=len(ok),
         errors=errors,

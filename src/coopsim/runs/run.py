@@ -17,6 +17,7 @@ directory always says whether it is complete, interrupted or failed.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import sys
 import threading
@@ -227,21 +228,40 @@ def run_scenario(
                 scenario, progress=progress, stop=stop, check_invariants=check_invariants
             )
     except InvariantBroken as exc:  # keep the steps done, then report
-        write_tables(path, exc.tables, scenario.output)
         meta.update(status="failed", error=str(exc), steps_completed=exc.tables.steps_done)
+        with recorded_failure(path, meta, clock):
+            write_tables(path, exc.tables, scenario.output)
         finish_directory(path, meta, clock)
         raise
     except BaseException as exc:
         meta.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         finish_directory(path, meta, clock)
         raise
-    write_tables(path, tables, scenario.output)
+    with recorded_failure(path, meta, clock):
+        write_tables(path, tables, scenario.output)
     meta["steps_completed"] = tables.steps_done
     meta["status"] = "complete" if tables.complete else "interrupted"
     finish_directory(path, meta, clock, list_files=True)
     if not tables.complete:
         raise Interrupted(path, tables.steps_done, tables.steps_planned)
     return path
+
+
+@contextlib.contextmanager
+def recorded_failure(path: Path, meta: dict[str, Any], clock: float) -> Iterator[None]:
+    """Writing the tables failed (a full disk, a lost mount): ``metadata.json`` says so, with the
+    reason, rather than ``running`` for ever; then the error goes on. Recording it is best
+    effort: on a disk with no room left even that may fail, and the first error is kept."""
+    try:
+        yield
+    except BaseException as exc:
+        reason = f"writing the tables: {type(exc).__name__}: {exc}"
+        if meta.get("status") == "failed" and meta.get("error"):
+            reason = f"{meta['error']}; then {reason}"
+        meta.update(status="failed", error=reason)
+        with contextlib.suppress(OSError):
+            finish_directory(path, meta, clock)
+        raise
 
 
 def write_tables(path: Path, tables: RunTables, output: Any) -> None:
@@ -286,8 +306,12 @@ def start_directory(
         "duration_seconds": None,
         **io.environment(),
     }
-    io.atomic_write_text(path / "scenario.yaml", text)
-    io.atomic_write_json(path / "metadata.json", meta)
+    try:
+        io.atomic_write_text(path / "scenario.yaml", text)
+        io.atomic_write_json(path / "metadata.json", meta)
+    except BaseException:  # nothing ran yet: leave no directory without metadata.json behind
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     return path, meta, time.perf_counter()
 
 

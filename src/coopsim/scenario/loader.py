@@ -232,9 +232,20 @@ def read_yaml(text: str, source: str) -> tuple[Any, SourceMap]:
 def plain_text(data: Any, source: str) -> str:
     """Plain data as text a YAML reader takes (JSON), refusing what a file could not hold."""
     try:
-        return json.dumps(data, allow_nan=False)
+        text = json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ScenarioError([Problem(source, f"not plain data: {exc}")]) from None
+    # JSON writes a character beyond U+FFFF (an emoji) as a surrogate pair, which YAML refuses:
+    # write it as YAML's own \UXXXXXXXX escape instead.
+    return _SURROGATE_PAIR.sub(_astral, text)
+
+
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(2), 16), int(match.group(3), 16)
+    return f"{match.group(1)}\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
 
 
 def _refused(source: str, exc: YamlRefused) -> ScenarioError:

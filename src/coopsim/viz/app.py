@@ -5,7 +5,8 @@ never share one. It is coopsim's own page around Mesa's ``ModelController`` (Res
 not SolaraViz's generic one: no tabs, grid or threads switch to explain, a governance mode that
 applies at once, settings whose values show and which say when Reset is needed, and a network
 whose organisations can be clicked to inspect them. ``serve`` runs the server offline (no CDN,
-no telemetry, no version check) on 127.0.0.1 unless told otherwise. The starting values come
+no telemetry, no version check) on 127.0.0.1 unless told otherwise, and lets in only its own
+page (``coopsim.viz.guard``). The starting values come
 from the scenario named in ``COOPSIM_VIZ_SCENARIO`` (``serve`` sets it), else from the model's
 defaults.
 """
@@ -18,6 +19,7 @@ import os
 import socket
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import solara
@@ -30,6 +32,12 @@ from coopsim.viz.controls import (
     control_values,
     model_params,
     starting_point,
+)
+from coopsim.viz.guard import (
+    DEFAULT_IDLE_MINUTES,
+    DEFAULT_MAX_SESSIONS,
+    Admission,
+    OwnPageOnly,
 )
 from coopsim.viz.sidebar import LabelledSlider, ModeCard, SettingsCard
 
@@ -190,18 +198,44 @@ def _offline() -> None:
     server_settings.theme.show_banner = False
 
 
+def _guard(admission: Admission, max_sessions: int, idle_minutes: int):
+    """Let in only the app's own page, at most ``max_sessions`` at once; cull a session
+    ``idle_minutes`` after its page went away (Solara's default: 24 hours)."""
+    import solara.server.settings as server_settings
+
+    os.environ["SOLARA_KERNEL_CULL_TIMEOUT"] = f"{idle_minutes}m"
+    server_settings.kernel.cull_timeout = f"{idle_minutes}m"
+    # Solara's server module builds its app at import, from SOLARA_APP (``run`` sets the same).
+    os.environ["SOLARA_APP"] = __name__
+    from solara.server.starlette import app as solara_app
+
+    solara_app.user_middleware = [
+        m for m in solara_app.user_middleware if getattr(m, "cls", None) is not OwnPageOnly
+    ]
+    solara_app.add_middleware(OwnPageOnly, admission=admission, max_sessions=max_sessions)
+
+
 def serve(
     scenario: str | os.PathLike[str] | None = None,
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
+    allow_origins: Sequence[str] = (),
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
+    idle_minutes: int = DEFAULT_IDLE_MINUTES,
 ) -> None:
     """Serve the app until interrupted; each browser session gets its own model.
 
-    An invalid scenario raises the scenario layer's error (a ``ValueError``) and an address in
-    use ``PortUnavailable`` (an ``OSError``), both before the server starts. A host that is not
-    a loopback address prints a warning to stderr. Returns when the server stops (Ctrl-C).
+    An invalid scenario raises the scenario layer's error (a ``ValueError``), so does an
+    ``allow_origins`` entry that is not ``scheme://host[:port]``, and an address in use
+    ``PortUnavailable`` (an ``OSError``), all before the server starts. A host that is not a
+    loopback address prints a warning to stderr. Only the app's own page (and
+    ``allow_origins``) gets in; at most ``max_sessions`` sessions at once; a session whose page
+    went away is closed after ``idle_minutes``. Returns when the server stops (Ctrl-C).
     """
+    if max_sessions < 1 or idle_minutes < 1:
+        raise ValueError("max_sessions and idle_minutes must be at least 1")
+    admission = Admission(host, port, allow_origins)
     path = None if scenario is None else str(Path(scenario).resolve())
     _start.cache_clear()
     _start(path)  # fail now, with the file's own message, rather than in the page
@@ -214,6 +248,7 @@ def serve(
     if warning:
         print(warning, file=sys.stderr)
     _offline()
+    _guard(admission, max_sessions, idle_minutes)
     # Solara warns on every page load that plain-http cookies fall back to SameSite=Lax: right
     # for a local app, and noise in the user's terminal.
     warnings.filterwarnings(
