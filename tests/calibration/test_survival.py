@@ -77,3 +77,34 @@ def test_partnership_groups_read_the_model_s_own_tables():
     assert life(runs, {"partnerships": "cross_sector"}) == life(
         [RunData(runs[0].summary, None, old)], {"partnerships": "cross_sector"}
     )
+
+
+def test_a_target_without_a_value_in_any_draw_is_called_so():
+    """Not 'not matched': a target undefined in every draw cannot be judged (the calibration
+    warns about it)."""
+    import pandas as pd
+
+    from coopsim.calibration.posterior import TARGET_PREFIX, check_table
+    from coopsim.scenario.calibration import calibration_from_dict
+
+    calibration = calibration_from_dict(
+        {
+            "name": "undefined",
+            "scenario": {"name": "base", "steps": 12},
+            "calibration": {
+                "priors": {"trust.loss": {"low": 0.1, "high": 0.3}},
+                "targets": {
+                    "life": {
+                        "statistic": "life_median",
+                        "observed": 84,
+                        "tolerance": 18,
+                        "source": "test",
+                    },
+                },
+                "budget": {"evaluations": 100},
+            },
+        }
+    )
+    draws = pd.DataFrame({TARGET_PREFIX + "life": [float("nan")] * 3})
+    row = check_table(calibration, draws).iloc[0]
+    assert row["verdict"] == "no value" and row["undefined"] == 3

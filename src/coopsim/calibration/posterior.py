@@ -284,7 +284,10 @@ def check_table(calibration: Calibration, draws: pd.DataFrame) -> pd.DataFrame:
                 tag = f"{round(level * 100)}"
                 row[f"q{tag}_low"] = float(np.quantile(finite, tail))
                 row[f"q{tag}_high"] = float(np.quantile(finite, 1 - tail))
-        if target.observed is not None:
+        if not finite.size and target.kind != "reference":
+            row["share"] = math.nan
+            row["verdict"] = "no value"  # in no draw: the target cannot be judged
+        elif target.observed is not None:
             reach = target.scale * (2.0 if target.sd else 1.0)
             close = [abs(v - target.observed) <= reach for v in finite]
             share = float(np.mean(close)) if close else 0.0
@@ -339,7 +342,13 @@ def finish(path: Path, calibration: Calibration, runner: Any, say: Callable[[str
     io.atomic_write_text(path / "calibrated.yaml", dump_scenario(scenario, header=header))
     draws = predictive_draws(calibration, post, runner, say)
     io.write_parquet(path / "predictive.parquet", draws)
-    io.write_parquet(path / "checks.parquet", check_table(calibration, draws))
+    checks = check_table(calibration, draws)
+    io.write_parquet(path / "checks.parquet", checks)
+    for name in checks.loc[checks["verdict"] == "no value", "target"]:
+        say(
+            f"warning: target {name!r} had no value in any predictive draw: it cannot be judged, "
+            "and where it is fitted the posterior did not learn from it (check its definition)"
+        )
 
 
 def target_by_name(calibration: Calibration) -> dict[str, Target]:
