@@ -3,6 +3,7 @@ and how formal the agreement is."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
@@ -22,9 +23,9 @@ class Aggregation(Rule):
     bargains: ClassVar[bool] = False  # rounds of bargaining (else one offer)
     reads = ("costs.bargaining_rounds", "trust.memorandum_formality")
 
+    @abstractmethod
     def negotiating_pairs(self, model: CoopModel, drafts: Drafts) -> np.ndarray:
         """Pairs that negotiate each drafted partnership's terms."""
-        raise NotImplementedError
 
     def rounds(self, model: CoopModel) -> int:
         """Rounds of negotiation: one offer, or ``costs.bargaining_rounds`` of bargaining."""

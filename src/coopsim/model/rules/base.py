@@ -8,6 +8,7 @@ scope). A rule is a small class; it reads the model's arrays and the step's stat
 
 from __future__ import annotations
 
+from abc import ABC
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
 
 
-class Rule:
+class Rule(ABC):
     """One rule for one decision (its slot). Subclasses say what it is in their docstring."""
 
     slot: ClassVar[str]

@@ -3,6 +3,7 @@ what the state spends what is left of its budget on."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -39,21 +40,21 @@ class Payoff(Rule):
             reward = np.zeros(len(rnd.rows))
         return Enforcement(sanction, reward, warned, monitored)
 
+    @abstractmethod
     def benefit_weights(self, model: CoopModel, rnd: Round) -> np.ndarray:
         """Each row's claim on its partnership's value (normalised within the partnership)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def marginal_share(self, model: CoopModel, state: StepState) -> np.ndarray:
         """What a member row expects of the value one more unit it delivers creates: its fixed
         share under a fixed sharing rule, the derivative of its share under one that follows
         delivery (value taken as the partnership's average product times what it pools)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def spend(self, model: CoopModel, budget: float, rnd: Round) -> dict[str, np.ndarray]:
         """What the state does with what is left of its budget after enforcement: ``seed``
         (finance for the next step, per local partnership index) and ``training`` (budget per
         organisation spent on capacity building)."""
-        raise NotImplementedError
 
 
 def punish(model: CoopModel, rnd: Round, caught: np.ndarray, graduated: bool):

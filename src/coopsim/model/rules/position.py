@@ -6,6 +6,7 @@ to join. It may also revisit running partnerships (the re-tender of a contract).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -29,9 +30,9 @@ class Position(Rule):
         """Every lead's candidates (the shared search within ``allowed``)."""
         return Pool(model, leads, formation.candidates(model, leads, allowed))
 
+    @abstractmethod
     def score(self, model: CoopModel, pool: Pool) -> tuple[np.ndarray, np.ndarray | None]:
         """(score, tie-break) of each candidate: higher first, then the smaller tie-break."""
-        raise NotImplementedError
 
     def review(self, model: CoopModel, t: int, allowed: np.ndarray | None) -> None:
         """Revisit running partnerships after a step (default: nothing to revisit)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,8 +22,9 @@ class Scope(Rule):
     slot = "scope"
     reads = ("orgs.goals",)
 
+    @abstractmethod
     def objective(self, model: CoopModel, drafts: Drafts) -> np.ndarray:
-        raise NotImplementedError
+        """Each drafted partnership's objective (goal weights summing to 1)."""
 
 
 def national_objective(goals: np.ndarray) -> np.ndarray:
