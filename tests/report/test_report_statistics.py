@@ -22,7 +22,7 @@ from coopsim.model import CoopModel, outputs
 from coopsim.report import plot_main_effects, plot_sweep_heatmap, write_report
 from coopsim.report.document import Document
 from coopsim.report.load import load_results
-from coopsim.report.writer import _by_construction, _window_sentence
+from coopsim.report.writer import _flat_survival, _window_sentence
 from coopsim.runs.stats import bounds, comparison_table, effects_table, mean_ci
 
 # --------------------------------------------------------------------------------------------------
@@ -187,19 +187,20 @@ def test_the_window_of_each_windowed_indicator_is_named():
     assert _window_sentence(scenario, ["public_value_total"]) == ""
 
 
-def test_a_flat_statism_survival_curve_is_explained_as_by_construction(made):
+def test_a_flat_survival_curve_is_explained_as_a_result_not_a_veto(made):
     results = load_results(made["comparison"])
     summaries = results.summaries.copy()
+    summaries["partnerships_dissolved"] = 2
     summaries.loc[summaries["mode"] == "statism", "partnerships_dissolved"] = 0
     results.summaries = summaries
     doc = Document("t")
-    _by_construction(doc, results)
+    _flat_survival(doc, results)
     (note,) = [b.text for b in doc.blocks]
-    assert note.startswith("By construction: no statism partnership dissolved")
-    assert "mandate" in note and "ODD §7.12" in note
+    assert note.startswith("No statism partnership dissolved")
+    assert "No rule forbids leaving" in note and "ODD §7.12" in note
     summaries.loc[summaries["mode"] == "statism", "partnerships_dissolved"] = 2
     doc = Document("t")
-    _by_construction(doc, results)
+    _flat_survival(doc, results)
     assert doc.blocks == []
 
 

@@ -246,29 +246,27 @@ def _steps(results: Results) -> Any:
     return meta.get("steps_completed") or meta.get("steps") or results.scenario.get("steps")
 
 
-# Results that hold by a mode's rules, not as findings: the mode, what is observed, and why.
-BY_CONSTRUCTION = {
-    "statism": (
-        "no statism partnership dissolved, so its survival curve stays at 1 and its median is "
-        "not reached",
-        "statism's mandate holds members in while enforcement is funded: they leave only when "
-        "enforcement lapses (`enforcement_lapse`) or a capacity shock drives them out "
-        "(`shock`; ODD §7.12). A flat curve is therefore by construction, not a finding about "
-        "how durable statist partnerships are",
-    ),
-}
-
-
-def _by_construction(doc: Document, results: Results) -> None:
-    """Say where a result holds by a mode's rules (today: statism's flat survival curve)."""
+def _flat_survival(doc: Document, results: Results) -> None:
+    """Say what a flat survival curve means, for each mode in which no partnership dissolved:
+    exit is a choice at a cost in every mode (version 0.4: no rule forbids it), so it is a result
+    of the runs, not of a veto."""
     summaries = results.summaries
     if summaries is None or "partnerships_dissolved" not in summaries:
         return
-    for mode, (observed, reason) in BY_CONSTRUCTION.items():
+    for mode in results.modes:
         runs = summaries[summaries["mode"] == mode]
         dissolved = pd.to_numeric(runs["partnerships_dissolved"], errors="coerce")
         if len(runs) and (dissolved.fillna(0) == 0).all():
-            doc.add(Paragraph(f"By construction: {observed}. {reason}.", "note"))
+            doc.add(
+                Paragraph(
+                    f"No {mode} partnership dissolved in these runs, so its survival curve stays "
+                    "at 1 and its median is not reached. No rule forbids leaving: members who "
+                    "wanted out found staying cheaper than what leaving costs under the mode's "
+                    "choice rule (an exit penalty, a forfeited peak share; ODD §7.12), or none "
+                    "wanted out. Partnerships that completed or still run are censored.",
+                    "note",
+                )
+            )
 
 
 def _comparison_table(results: Results) -> pd.DataFrame:
@@ -305,7 +303,7 @@ def _run_summary(doc: Document, results: Results) -> None:
             f"{pretty(k)} {fmt(v)}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])
         )
         doc.add(Paragraph(f"Dissolutions by cause: {text}."))
-    _by_construction(doc, results)
+    _flat_survival(doc, results)
 
 
 def _comparison_summary(doc: Document, results: Results) -> None:
@@ -347,7 +345,7 @@ def _comparison_summary(doc: Document, results: Results) -> None:
     sentence = _window_sentence(results.scenario, headline, _steps(results))
     if sentence:
         doc.add(Paragraph(sentence + "."))
-    _by_construction(doc, results)
+    _flat_survival(doc, results)
     full = [
         [
             indicator_label(r["indicator"], unit=False),
