@@ -230,6 +230,7 @@ def test_exposure_warning_only_off_loopback(host, local):
     if warning:
         assert host in warning
         assert "127.0.0.1" in warning
+        assert "--allow-origin http://ADDRESS:8765" in warning  # else browsers are refused
 
 
 def test_solara_runs_offline_on_the_given_address():

@@ -142,7 +142,8 @@ def exposure_warning(host: str, port: int) -> str | None:
     return (
         f"warning: coopsim viz listens on {host}:{port}, reachable from other machines: "
         "anyone who can reach it can use the app and run models on this computer. "
-        f"Use --host {DEFAULT_HOST} to keep it local."
+        f"Use --host {DEFAULT_HOST} to keep it local. Browsers on other machines are refused "
+        f"unless you name the address they use: --allow-origin http://ADDRESS:{port}."
     )
 
 
