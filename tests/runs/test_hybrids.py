@@ -79,6 +79,12 @@ def test_a_run_directory_shows_the_hybrid(hybrid_file, tmp_path):
     path = run_scenario(load_scenario(hybrid_file), out=tmp_path / "runs")
     meta = json.loads((path / "metadata.json").read_text())
     assert meta["rules"] == {"choice": "pluralism", "payoff": "statism"}
+    (reform,) = meta["reforms"]
+    assert reform == {
+        "at": 10,
+        "mode": "statism",
+        "rules": {"choice": "corporatism", "payoff": "statism", "scope": "governance"},
+    }
     resolved = yaml.safe_load((path / "scenario.yaml").read_text())
     assert resolved["governance"]["rules"]["payoff"] == "statism"
     assert resolved["governance"]["switch"][0]["rules"]["scope"] == "governance"

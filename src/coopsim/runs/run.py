@@ -207,6 +207,14 @@ def run_scenario(
         "seed": scenario.seed,
         "mode": scenario.governance.mode,
         "rules": scenario.governance.rules.chosen(),  # slots taken from other modes (a hybrid)
+        "reforms": [  # each reform's mode and the slots it takes from others
+            {
+                "at": s.at,
+                "mode": s.mode,
+                "rules": scenario.governance.rules.merged(s.rules).chosen(),
+            }
+            for s in scenario.governance.switch
+        ],
         "steps_planned": scenario.steps,
         "steps_completed": 0,
     }
