@@ -236,7 +236,7 @@ def plain_text(data: Any, source: str) -> str:
     except (TypeError, ValueError) as exc:
         raise ScenarioError([Problem(source, f"not plain data: {exc}")]) from None
     # JSON writes a character beyond U+FFFF (an emoji) as a surrogate pair, which YAML refuses:
-    # write it as YAML's own \UXXXXXXXX escape instead.
+    # write it as YAML's own eight-digit \U escape instead.
     return _SURROGATE_PAIR.sub(_astral, text)
 
 
