@@ -98,15 +98,16 @@ def contribute(model: CoopModel, state: StepState) -> None:
         s.src, rel.effective(s.met[0])[s.met[1]], s.partners, cfg.trust.initial_personal
     )
     s.fit = model.members.fit[s.rows]  # alignment of the member's goals with the objective
-    reward_exp, sanction_exp = expected_incentives(model, org)
+    reward, sanction = expected_incentives(model, org, weighted=False)  # value units, once
+    sensitivity = orgs.incentive_sensitivity[org]
     share = model.mode.payoff.marginal_share(model, s)  # what the member's sharing rule gives
     avg_product = model.partnerships_table.avg_product[s.ids][pid]
     s.private_return = share * avg_product * s.fit - cfg.production.stand_alone
     terms = MotivationTerms(
         mission=orgs.effective_motivation()[org] * s.fit,
         blame=np.maximum(0.0, orgs.responsibility[org] - orgs.authority[org]),
-        reward=reward_exp,
-        sanction=sanction_exp,
+        reward=sensitivity * reward,
+        sanction=sensitivity * sanction,
         reciprocity=s.trust_in_partners - cfg.trust.initial_personal,
         integrity=orgs.integrity[org] - 0.5,
         propensity=orgs.propensity[org] - 0.5,
@@ -122,7 +123,6 @@ def contribute(model: CoopModel, state: StepState) -> None:
     s.free_riding_rate = float(np.mean(s.delivery < cfg.trust.defection_threshold))
     s.partner_trust = float(s.trust_in_partners.mean())
     s.dilemma_strength = float((-s.private_return).mean())  # > 0: delivering does not pay
-    reward, sanction = expected_incentives(model, org, weighted=False)
     s.dilemma_after_incentives = float((-(s.private_return + reward + sanction)).mean())
 
 
