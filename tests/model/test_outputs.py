@@ -201,7 +201,8 @@ def test_roles_and_numbers_select_names():
     indicators = outputs.names("run", role="indicator")
     assert "sustainability_index" in indicators and "organisations" not in indicators
     assert "mode" not in outputs.names("step", numeric=True)
-    assert outputs.names("member") == ()
+    assert outputs.names("member", role="key") == ("negotiation", "organisation")
+    assert "surplus" in outputs.names("member", role="indicator")
 
 
 def test_unknown_names_are_refused_with_the_closest_known_one():

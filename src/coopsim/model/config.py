@@ -375,6 +375,33 @@ class Partnerships:
         "Scale of the Gumbel noise in a convenor's ranking of candidates (the convenor position "
         "rule): 0 ranks strictly by trust, complementarity and goal fit.",
     )
+    control_trade: bool = _param(
+        True,
+        "Control traded for resources: a lead may concede control and share to win commitments, "
+        "and a `budget_cut` lowers the targeted agencies' own finance as well as the state's "
+        "spending budget. false: no concession, and a cut acts on the spending budget alone.",
+    )
+    max_concession: Unit = _param(
+        0.6,
+        "Largest part of its control and agreed share a lead may concede to win commitments "
+        "(it tries none, a third, two thirds and all of it).",
+    )
+    offer_uncertainty: Coefficient = _param(
+        0.5,
+        "How uncertain a lead is whether a member accepts: the scale, relative to the member's "
+        "outside option, of the logistic chance the lead expects it to accept (members decide "
+        "without noise; talks fail when the lead misjudges).",
+    )
+    dialogue_learning: Unit = _param(
+        0.2,
+        "Shared understanding: the part of what a member does not yet understand of its "
+        "partners that one round of dialogue in the negotiation removes.",
+    )
+    understanding_weight: Unit = _param(
+        0.5,
+        "How far shared understanding raises a member's goal fit towards 1: fit + weight × "
+        "understanding × (1 − fit).",
+    )
     min_capacity: Unit = _param(
         0.5, "Capacity below which an organisation takes on no new partnership."
     )

@@ -15,7 +15,6 @@ import numpy as np
 
 from coopsim.model.arrays import ranges, rank_within
 from coopsim.model.config import MODES
-from coopsim.model.costs import transaction_costs
 from coopsim.model.production import ces
 
 if TYPE_CHECKING:
@@ -48,17 +47,6 @@ class Drafts:
     @property
     def sizes(self) -> np.ndarray:
         return np.bincount(self.group, minlength=len(self.leads))
-
-
-@dataclass(frozen=True)
-class Terms:
-    """What the mode settles for each drafted partnership."""
-
-    objective: np.ndarray  # (F, 4) goal weights, each row summing to 1
-    commitment: np.ndarray  # (M,) share of each member's endowment
-    negotiating_pairs: np.ndarray  # (F,)
-    rounds: int
-    formality: float  # how formal the agreement is (feeds institutionalisation)
 
 
 def free_slots(model: CoopModel) -> np.ndarray:
@@ -252,8 +240,8 @@ def row_max(values: np.ndarray, cands: np.ndarray, floor: float = 1e-12) -> np.n
 
 def form_partnerships(model: CoopModel, state: StepState) -> None:
     """Phase: the boundary rule's eligible initiators propose, as many as the shared initiation
-    opportunities allow (more with unmet demand; for an agency, with its budget cut); the rules
-    draft and settle the proposals, all at once."""
+    opportunities allow (more with unmet demand); the rules draft the proposals; the leads make
+    their offers and the talks settle the terms, all at once."""
     cfg = model.config.partnerships
     rng = model.streams.formation
     draws = rng.random(model.orgs.n)
@@ -265,24 +253,22 @@ def form_partnerships(model: CoopModel, state: StepState) -> None:
     proposers = proposers[rng.permutation(len(proposers))]
     sizes = rng.integers(cfg.size_min, cfg.size_max + 1, size=len(proposers))
     if len(proposers):
-        drafts = draft(model, proposers, sizes)
-        if len(drafts):
-            found(model, drafts, settle(model, drafts), state)
-        state.formed = len(drafts)
+        talks = propose_all(model, proposers, sizes, state)
+        if talks is not None:
+            found(model, talks, state)
 
 
 def initiation_chance(model: CoopModel, initiators: int) -> np.ndarray:
     """Each organisation's chance to propose now if it is an allowed initiator. Shared
     opportunities: ``initiation_rate`` per organisation, more with unmet demand, spread over the
-    ``initiators`` so that every mode expects as many proposals (as far as it has initiators)."""
+    ``initiators`` so that every mode expects as many proposals (as far as it has initiators).
+    Nothing here reads the state's budget: scarcity acts through the terms a lead can offer."""
     cfg = model.config.partnerships
     unmet = 1.0 - min(1.0, model.last_value / max(model.demand, 1e-12))
-    need = np.ones(model.orgs.n)
-    need[model.orgs.is_government] += 1.0 - model.budget_share  # scarcity: partners for resources
     per_initiator = cfg.initiation_rate * (0.5 + unmet)
     if cfg.initiation == "shared":
         per_initiator *= model.orgs.n / max(initiators, 1)
-    return np.minimum(per_initiator * need, 1.0)
+    return np.full(model.orgs.n, min(per_initiator, 1.0))
 
 
 def shortlist(model: CoopModel, leads: np.ndarray) -> Shortlist:
@@ -299,55 +285,118 @@ def draft(model: CoopModel, leads: np.ndarray, sizes: np.ndarray) -> Drafts:
     """Partnerships led by ``leads`` (in that order) of the given sizes, as far as the ranked
     candidates still have free membership slots."""
     seats = np.asarray(sizes) - 1
-    least = model.config.partnerships.size_min - 1
-    fewest = seats if model.mode.position.fills_every_seat else np.full(len(seats), least)
-    return fill_seats(leads, shortlist(model, leads), seats, fewest, free_slots(model))
+    return fill_seats(
+        leads, shortlist(model, leads), seats, fewest(model, seats), free_slots(model)
+    )
 
 
-def settle(model: CoopModel, drafts: Drafts) -> Terms:
-    """The terms of each drafted partnership: its objective (scope rule), the members'
-    commitments (choice rule) and the negotiation it takes (aggregation rule)."""
-    rules = model.mode
-    return Terms(
-        objective=rules.scope.objective(model, drafts),
-        commitment=rules.choice.commitment(model, drafts),
-        negotiating_pairs=rules.aggregation.negotiating_pairs(model, drafts),
-        rounds=rules.aggregation.rounds(model),
-        formality=rules.aggregation.formality(model),
+def fewest(model: CoopModel, seats: np.ndarray) -> np.ndarray:
+    """Seats each proposal must fill (besides the lead) to go ahead."""
+    if model.mode.position.fills_every_seat:
+        return np.asarray(seats)
+    return np.full(len(seats), model.config.partnerships.size_min - 1)
+
+
+def propose_all(model: CoopModel, leads: np.ndarray, sizes: np.ndarray, state: StepState | None):
+    """Draft the leads' partnerships, let each lead choose its offer and propose it if it
+    expects more than going alone, and hold the talks; None if no talks were held. The talks
+    are logged when ``state`` is given."""
+    from coopsim.model import terms
+
+    drafts = draft(model, leads, sizes)
+    if not len(drafts):
+        return None
+    understood = np.zeros(len(drafts.members))  # strangers to this partnership's talks
+    least = fewest(model, drafts.sizes - 1)
+    concession, expected = terms.best_offer(model, drafts, understood, least)
+    proposed = np.flatnonzero(expected > 0)
+    if state is not None:
+        state.proposals_withdrawn += len(drafts) - len(proposed)
+    if not len(proposed):
+        return None
+    keep = np.flatnonzero(np.isin(drafts.group, proposed))
+    drafts, parts = terms.subset(drafts, keep)
+    every_seat = model.mode.position.fills_every_seat
+    return terms.negotiate(
+        model, drafts, concession[parts], understood[keep], least[parts], every_seat
     )
 
 
 @dataclass(frozen=True)
+class Agreed:
+    """The terms one proposal agreed (one partnership; per member in ``Proposal.members``)."""
+
+    objective: np.ndarray  # (1, goals)
+    commitment: np.ndarray
+    share: np.ndarray
+    control: np.ndarray
+    concession: float
+    negotiating_pairs: np.ndarray  # (1,)
+    rounds: int
+    formality: float
+
+
+@dataclass(frozen=True)
 class Proposal:
-    """One partnership as the mode would found it now: lead first among the members."""
+    """One partnership as the mode would found it now: lead first among the members, and the
+    terms its talks agreed."""
 
     members: np.ndarray
-    terms: Terms
+    terms: Agreed
+    drafted: np.ndarray  # everyone at the table when the talks began
 
 
 def propose(model: CoopModel, lead: int, size: int) -> Proposal | None:
     """The partnership ``lead`` would found now with ``size`` members, or None (one lead's
     formation, for reading and testing; the model drafts all proposals at once)."""
-    drafts = draft(model, np.array([lead]), np.array([size]))
-    return Proposal(drafts.members, settle(model, drafts)) if len(drafts) else None
-
-
-def found(model: CoopModel, drafts: Drafts, terms: Terms, state: StepState) -> None:
-    """Found the drafted partnerships on their terms; negotiation costs are owed from now on."""
-    cfg = model.config
-    sizes = drafts.sizes
-    table = model.partnerships_table
-    pids = table.add(
-        drafts.leads,
-        sizes,
-        terms.objective,
-        formality=terms.formality,
-        formed=state.t,
-        mode=MODES.index(model.mode.name),
-        target_value=cfg.partnerships.completion_value * sizes,
-        avg_product=cfg.production.productivity,
+    talks = propose_all(model, np.array([lead]), np.array([size]), None)
+    if talks is None or not talks.agreed.all():
+        return None
+    rules, joins = model.mode, talks.joins
+    return Proposal(
+        talks.drafts.members[joins],
+        Agreed(
+            objective=talks.objective,
+            commitment=talks.commitment[joins],
+            share=talks.share[joins],
+            control=talks.control[joins],
+            concession=float(talks.concession[0]),
+            negotiating_pairs=rules.aggregation.negotiating_pairs(model, talks.drafts),
+            rounds=rules.aggregation.rounds(model),
+            formality=rules.aggregation.formality(model),
+        ),
+        talks.drafts.members,
     )
-    model.join(pids[drafts.group], drafts.members, terms.commitment, state.t)
-    neg, _, _ = transaction_costs(cfg.costs, terms.negotiating_pairs, terms.rounds)
-    table.pending_cost[pids] += neg
-    state.negotiation_costs += float(np.sum(neg))
+
+
+def found(model: CoopModel, talks, state: StepState) -> None:
+    """Found the partnerships whose talks agreed, on their terms; log every talk; negotiation
+    costs are owed from now on."""
+    from coopsim.model import terms
+
+    cfg = model.config
+    drafts, joins = terms.agreed_drafts(talks)
+    pids = np.full(len(talks.drafts), -1)
+    if len(drafts):
+        sizes = drafts.sizes
+        table = model.partnerships_table
+        agreed = talks.agreed
+        pids[agreed] = table.add(
+            drafts.leads,
+            sizes,
+            talks.objective[agreed],
+            formality=model.mode.aggregation.formality(model),
+            formed=state.t,
+            mode=MODES.index(model.mode.name),
+            target_value=cfg.partnerships.completion_value * sizes,
+            avg_product=cfg.production.productivity,
+        )
+        model.join(
+            pids[agreed][drafts.group],
+            drafts.members,
+            state.t,
+            **{name: getattr(talks, name)[joins] for name in terms.MEMBER_TERMS},
+        )
+    terms.record_talks(model, state, talks, "founding", pids)
+    terms.charge(model, state, talks.drafts, talks, pids)
+    state.formed = len(drafts)

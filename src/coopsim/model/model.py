@@ -28,6 +28,7 @@ from coopsim.model import (
     production,
     record,
     shocks,
+    terms,
     trust,
     turnover,
 )
@@ -60,6 +61,7 @@ from coopsim.model.relationships import Relationships
 from coopsim.model.sectors import SECTORS
 from coopsim.model.shocks import FiredShock, ShockSchedule
 from coopsim.model.step import Phase, StepState, runs_now
+from coopsim.model.terms import TermsLog
 
 STREAMS = (
     "population",
@@ -146,6 +148,7 @@ class CoopModel(mesa.Model):
         self.relationships = Relationships(n, config.trust, self.orgs.sector)
         self.partnerships_table = PartnershipTable()
         self.members = MemberTable()
+        self.terms_log = TermsLog()  # every member's terms in every negotiation
         self.pair_rows = PairRows()  # co-member pairs' relationship rows, kept between rounds
         self.sector_pairs = record.sector_pairs(self.orgs.sector)  # for the trust outputs
         present = [SECTORS[s] for s in np.unique(self.orgs.sector)]
@@ -235,6 +238,7 @@ class CoopModel(mesa.Model):
         partnerships.exit_and_dissolve,  # members leave; partnerships complete or dissolve
         learning.reinforce,  # what paid off is reinforced
         modes.review,  # the mode revisits running partnerships
+        terms.renew,  # at the end of a term, partnerships agree their terms anew
         learning.imitate,  # organisations imitate better-off neighbours
         trust.heal_damage,  # damage fades
         turnover.serve,  # liaisons serve another month
@@ -272,16 +276,19 @@ class CoopModel(mesa.Model):
         shocks.apply_lasting(self)
 
     # ---- membership: joining, leaving, ending ---------------------------------------------------
-    def join(self, pids: np.ndarray, organisations: np.ndarray, commitment, t: int) -> None:
+    def join(self, pids: np.ndarray, organisations: np.ndarray, t: int, **terms) -> None:
         """Members take their first free membership slots (the next ones if an organisation
-        joins more than one partnership at once)."""
+        joins more than one partnership at once) on their ``terms`` (member-table columns:
+        commitment, share, control, understanding)."""
         occurrence_ = occurrence(organisations)
         free_first = np.argsort(self.slots[organisations], axis=1, kind="stable")
         slots = free_first[np.arange(len(organisations)), occurrence_]
         self.slots[organisations, slots] = True
         rows = self.members.add(pids, organisations, slots, t)
-        self.members.commitment[rows] = commitment
-        # Goals and objectives never change: a member's goal fit is fixed when it joins.
+        for name, values in terms.items():
+            getattr(self.members, name)[rows] = values
+        # Goals never change; a member's alignment with the objective changes with the objective,
+        # agreed anew at each renewal (its fit also rises with shared understanding).
         objective = self.partnerships_table.objective[pids]
         self.members.fit[rows] = alignment(self.orgs.goals[organisations], objective)
         np.add.at(self.orgs.memberships, organisations, 1)
@@ -291,11 +298,14 @@ class CoopModel(mesa.Model):
 
     def replace_members(self, rows: np.ndarray, newcomers: np.ndarray, t: int) -> None:
         """Re-tendered seats: each incumbent leaves as ``replaced`` and its winner joins on the
-        same commitment."""
-        pids = self.members.partnership[rows]
-        commitment = self.members.commitment[rows]
+        same terms (with no shared understanding yet)."""
+        mem = self.members
+        pids = mem.partnership[rows]
+        kept = {
+            name: getattr(mem, name)[rows].copy() for name in ("commitment", "share", "control")
+        }
         self.leave(rows, np.full(len(rows), CAUSE["replaced"]), t)
-        self.join(pids, newcomers, commitment, t)
+        self.join(pids, newcomers, t, **kept)
         self.members_replaced += len(rows)
 
     def leave(self, rows: np.ndarray, cause: np.ndarray, t: int) -> None:
@@ -367,6 +377,12 @@ class CoopModel(mesa.Model):
             }
         )
 
+    def terms(self) -> pd.DataFrame:
+        """One row per member per negotiation: the terms it was last offered (commitment, share
+        rule and share, control, concession, understanding, expected value, outside option,
+        surplus), whether it accepted, and whether the talks agreed (``terms.parquet``)."""
+        return self.terms_log.frame(self.orgs.names, self.orgs.sector)
+
     def survival_table(self) -> pd.DataFrame:
         """Kaplan–Meier survival of partnerships; completed and active ones are censored."""
         return pd.DataFrame(self._survival())
@@ -412,8 +428,14 @@ class CoopModel(mesa.Model):
         out.update(self._partnership_counts(ts))
         out["inclusiveness"] = float(self.orgs.ever_partnered.mean()) if self.orgs.n else 0.0
         out["benefit_gini"] = gini(self.orgs.benefit_total)
+        out.update(self._forum())
         out["shock_depth"], out["shock_recovery_steps"] = self._shock_response(ts)
         return {name: out[name] for name in outputs.names("run")}
+
+    def _forum(self) -> dict[str, Any]:
+        """The forum outputs over all the run's talks (none without talks or agreements)."""
+        out = self.terms_log.forum()
+        return {k: None if math.isnan(v) else v for k, v in out.items()}
 
     def _partnership_counts(self, ts: pd.DataFrame) -> dict[str, Any]:
         """Partnerships formed, completed, dissolved (by cause); the dissolution hazard and the

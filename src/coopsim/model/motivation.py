@@ -19,6 +19,7 @@ from coopsim.model.config import Behaviour, Incentives
 from coopsim.model.enforcement import expected_incentives
 from coopsim.model.partnerships import partner_mean
 from coopsim.model.step import in_round
+from coopsim.model.terms import raised_fit
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
@@ -97,7 +98,8 @@ def contribute(model: CoopModel, state: StepState) -> None:
     s.trust_in_partners = partner_mean(
         s.src, rel.effective(s.met[0])[s.met[1]], s.partners, cfg.trust.initial_personal
     )
-    s.fit = model.members.fit[s.rows]  # alignment of the member's goals with the objective
+    mem, p = model.members, cfg.partnerships
+    s.fit = raised_fit(mem.fit[s.rows], mem.understanding[s.rows], p.understanding_weight)
     reward, sanction = expected_incentives(model, org, weighted=False)  # value units, once
     sensitivity = orgs.incentive_sensitivity[org]
     share = model.mode.payoff.marginal_share(model, s)  # what the member's sharing rule gives

@@ -3,7 +3,8 @@
 Parameters have one declaration (``config.py``); this is the same for what a run produces. Four
 levels: ``step`` (a row of ``CoopModel.timeseries()``), ``run`` (an entry of ``summary()``),
 ``partnership`` (a row of ``partnerships()``) and ``member`` (one member's terms in one
-partnership; none yet). Each level lists its outputs in the order the model produces them.
+negotiation, a row of ``terms()``). Each level lists its outputs in the order the model
+produces them.
 
 An output's ``role`` says how readers treat it: a ``key`` identifies the row (the step, the
 run's seed), ``context`` describes its circumstances (the mode in force, public demand), and an
@@ -196,6 +197,26 @@ def _benefit_shares() -> tuple[Output, ...]:
     )
 
 
+def _control_shares() -> tuple[Output, ...]:
+    return tuple(
+        _out(
+            f"control_share_{sector}",
+            "step",
+            "float",
+            f"Control share: {_pretty(sector)}",
+            "share of control",
+            f"The {_pretty(sector)} sector's share of the control (the weight of members' goals "
+            "in their partnerships' objectives) held in active partnerships at the end of the "
+            "step (none when no partnership is active).",
+            family="control_share_<sector>",
+            about=(sector,),
+            missing=_NO_ROUND,
+            **_SHARE,
+        )
+        for sector in SECTORS
+    )
+
+
 # Why a partnership dissolved, in words (the causes of partnerships.CAUSES).
 CAUSE_MEANINGS = {
     "low_trust": "its members' trust in their partners stayed below `partnerships.exit_trust`",
@@ -250,6 +271,15 @@ FAMILIES: tuple[Family, ...] = (
         "Each sector's share of the benefit distributed this step (none when nothing was "
         "distributed); one column per sector.",
         _benefit_shares,
+    ),
+    Family(
+        "control_share_<sector>",
+        "step",
+        "Control share: sector",
+        "share of control",
+        "Each sector's share of the control held in active partnerships (none when no "
+        "partnership is active); one column per sector.",
+        _control_shares,
     ),
     Family(
         "dissolved_<cause>",
@@ -357,12 +387,37 @@ _STEP: tuple[Output | str, ...] = (
     _out("public_value_cumulative", "step", "float", "Cumulative public value", "value units",
          "Public value produced from the first step to this one.", **_COUNT),
     _out("negotiation_costs", "step", "float", "Negotiation costs", _PER_MONTH,
-         "Negotiation costs incurred this step, by the partnerships founded in it.", **_COUNT),
+         "Negotiation costs incurred this step: pairs × rounds of the talks held at founding "
+         "(failed ones too) and at renewal.", **_COUNT),
+    _out("proposals_withdrawn", "step", "int", "Proposals withdrawn", "count per month",
+         "Drafted partnerships whose lead expected less from its best offer than from going "
+         "alone, so it did not propose.", **_COUNT),
+    _out("negotiations", "step", "int", "Negotiations", "count per month",
+         "Talks held this step: proposals at founding and renewals at the end of a term.",
+         **_COUNT),
+    _out("negotiation_success_rate", "step", "float", "Negotiation success rate",
+         "share of negotiations",
+         "Share of this step's talks that reached agreement (none without talks).",
+         missing="no talks this month", **_SHARE),
+    _out("terms_acceptability", "step", "float", "Terms acceptability", "value units per month",
+         "Mean surplus of the terms accepted this step over the accepting members' outside "
+         "options (expected value a month; none without an agreement).",
+         missing="no agreement this month", **_COUNT),
+    _out("terms_equity", "step", "float", "Terms equity", "1 = equal, 0 = one takes all",
+         "1 − Gini of the accepting members' surplus over their outside options this step "
+         "(none without an agreement).", missing="no agreement this month", **_SHARE),
+    _out("control_conceded", "step", "float", "Control conceded", "share of the lead's",
+         "Mean part of its control and agreed share a lead conceded in this step's agreements "
+         "(none without an agreement).", missing="no agreement this month", **_SHARE),
     _out("transaction_costs", "step", "float", "Transaction costs", _PER_MONTH,
          "Negotiation, monitoring and enforcement costs incurred this step.", **_COUNT),
     _out("members_replaced", "step", "int", "Members replaced", "count per month",
          "Seats lost at a pluralist re-tender this step.", **_COUNT),
     "benefit_share_<sector>",
+    "control_share_<sector>",
+    _out("mean_understanding", "step", "float", "Shared understanding", "mean, 0–1",
+         "Mean shared understanding of active members with their partners (none when no "
+         "partnership is active).", missing=_NO_ROUND, **_SHARE),
     _out("benefit_gini", "step", "float", "Benefit Gini", "0 = equal, 1 = one takes all",
          "Gini coefficient of the benefit each organisation received so far, over all "
          "organisations (also those never in a partnership).", **_SHARE),
@@ -454,6 +509,25 @@ _RUN: tuple[Output | str, ...] = (
          "Mean over the run's steps with a partnership of the dilemma after expected rewards and "
          "sanctions.",
          derived=Derived("mean", "dilemma_after_incentives"), missing="no partnership in the run"),
+    _out("negotiation_success_rate", "run", "float", "Negotiation success rate",
+         "share of negotiations",
+         "Share of the run's talks (founding and renewal) that reached agreement: the forum's "
+         "success at reaching agreement (Choi & Robertson 2014).", missing="no talks in the run",
+         **_SHARE),
+    _out("terms_acceptability", "run", "float", "Terms acceptability", "value units per month",
+         "Mean surplus over their outside options of every accepted member's terms in the run's "
+         "agreements (expected value a month).", missing="no agreement in the run", **_COUNT),
+    _out("terms_equity", "run", "float", "Terms equity", "1 = equal, 0 = one takes all",
+         "1 − Gini of the accepted members' surplus over their outside options, over the run's "
+         "agreements.", missing="no agreement in the run", **_SHARE),
+    _out("control_conceded", "run", "float", "Control conceded", "share of the lead's",
+         "Mean over the run's steps with an agreement of the part of their control leads "
+         "conceded.", derived=Derived("mean", "control_conceded"),
+         missing="no agreement in the run", **_SHARE),
+    _out("mean_understanding", "run", "float", "Shared understanding", "mean, 0–1",
+         "Mean shared understanding of active members with their partners, over the steps of "
+         "the last `metrics.window` that had a partnership.",
+         derived=_window("mean_understanding"), missing=_NO_WINDOW, **_SHARE),
     "dissolved_<cause>",
     _out("shock_depth", "run", "float", "Shock depth", "relative fall of public value",
          "Largest relative fall of public value below its pre-shock mean, from the first shock "
@@ -501,6 +575,55 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
 )  # fmt: skip
 
 
+_NEGOTIATION_KINDS = ("founding", "renewal")
+_SHARE_RULES = ("authority", "contract", "sector_quota", "agreed_half")
+
+_MEMBER: tuple[Output | str, ...] = (
+    _out("negotiation", "member", "int", "Negotiation", "",
+         "Number of the talks in the run, from 0 in order.", role="key", **_COUNT),
+    _out("step", "member", "int", "Step", "step", "Step of the talks.", role="context", **_COUNT),
+    _out("kind", "member", "str", "Kind", "",
+         "`founding` (a proposal) or `renewal` (at the end of a term).", role="context",
+         values=_NEGOTIATION_KINDS),
+    _out("partnership", "member", "int", "Partnership", "",
+         "The partnership the talks founded or renewed (none where talks to found one failed).",
+         role="context", missing="the talks failed to found a partnership", **_COUNT),
+    _out("organisation", "member", "str", "Organisation", "", "Name of the member.",
+         role="key"),
+    _out("sector", "member", "str", "Sector", "", "Sector of the member.", role="context",
+         values=SECTORS),
+    _out("lead", "member", "bool", "Lead", "", "Whether the member leads the partnership.",
+         role="context"),
+    _out("commitment", "member", "float", "Commitment", "share of endowment",
+         "Share of its endowment the member is to commit each month.", **_SHARE),
+    _out("share_rule", "member", "str", "Share rule", "",
+         "How value is shared (the payoff rule): `authority` (agreed shares, by authority before "
+         "any trade), `contract` (value follows delivery), `sector_quota` (agreed quotas), "
+         "`agreed_half` (half by agreed shares, half by delivery).", role="context",
+         values=_SHARE_RULES),
+    _out("share", "member", "float", "Agreed share", "share of value",
+         "The member's agreed share (summing to 1 in each offer); it fixes as much of the value "
+         "as the share rule says.", **_SHARE),
+    _out("control", "member", "float", "Control", "share of control",
+         "Weight of the member's goals in the objective (summing to 1 in each offer).", **_SHARE),
+    _out("concession", "member", "float", "Concession", "share of the lead's",
+         "Part of its control and share the lead conceded in this offer.", **_SHARE),
+    _out("understanding", "member", "float", "Shared understanding", "0–1",
+         "The member's shared understanding after the talks' dialogue.", **_SHARE),
+    _out("expected_value", "member", "float", "Expected value", "value units per month",
+         "What the member expects of the terms a month: its claim on the value the offer "
+         "would produce, valued by its goal fit."),
+    _out("outside_option", "member", "float", "Outside option", "value units per month",
+         "What its committed resources produce alone a month, less what refusing costs it."),
+    _out("surplus", "member", "float", "Surplus", "value units per month",
+         "Expected value less the outside option: the member accepts when it is positive."),
+    _out("accepted", "member", "bool", "Accepted", "",
+         "Whether the member accepted the last terms it was offered."),
+    _out("outcome", "member", "str", "Outcome", "",
+         "`agreed` or `failed`: how the talks ended.", values=("agreed", "failed")),
+)  # fmt: skip
+
+
 def _expand(declared: Iterable[Output | str]) -> tuple[Output, ...]:
     out: list[Output] = []
     for item in declared:
@@ -512,7 +635,7 @@ def _build() -> tuple[Output, ...]:
     step, run, partnership = _expand(_STEP), _expand(_RUN), _expand(_PARTNERSHIP)
     summarised = {o.derived.source: o.name for o in run if o.derived is not None}
     step = tuple(replace(o, run=summarised.get(o.name)) for o in step)
-    return (*step, *run, *partnership)
+    return (*step, *run, *partnership, *_expand(_MEMBER))
 
 
 OUTPUTS: tuple[Output, ...] = _build()

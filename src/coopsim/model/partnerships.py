@@ -161,6 +161,9 @@ class MemberTable(_Table):
         "left": (np.dtype(np.int64), ()),
         "cause": (np.dtype(np.int8), ()),
         "commitment": (np.dtype(float), ()),  # share of endowment committed
+        "share": (np.dtype(float), ()),  # agreed share of the partnership's value
+        "control": (np.dtype(float), ()),  # weight of its goals in the objective
+        "understanding": (np.dtype(float), ()),  # shared understanding with its partners, 0–1
         "fit": (np.dtype(float), ()),  # goal alignment with the partnership's objective
         "delivery": (np.dtype(float), ()),  # share of the commitment delivered, last step
         "observed": (np.dtype(float), ()),  # delivery as partners saw it, last step

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
     from coopsim.model.step import StepState
 
-__all__ = ["ces", "linear_public_good", "produce", "share_benefits"]
+__all__ = ["ces", "joint_output", "linear_public_good", "produce", "share_benefits"]
 
 _RHO_EPS = 1e-9
 
@@ -116,18 +116,25 @@ def produce(model: CoopModel, state: StepState) -> None:
     s.seed_finance = float(seeded.sum())
 
 
-def _value(model: CoopModel, pooled: np.ndarray, s: StepState) -> np.ndarray:
+def joint_output(
+    model: CoopModel, pooled: np.ndarray, shared: np.ndarray, skill: np.ndarray
+) -> np.ndarray:
+    """Value per partnership from its ``pooled`` resources (kinds, partnerships), scaled by its
+    members' mean goal fit (``shared``) and collaborative capacity (``skill``), before demand."""
     p = model.config.production
-    pid, n_p = s.pid, len(s.ids)
     k = pooled.shape[0]
-    count = np.maximum(np.bincount(pid, minlength=n_p), 1)
-    shared = np.bincount(pid, weights=s.fit, minlength=n_p) / count
-    skill = np.bincount(pid, weights=model.orgs.collaborative_capacity[s.org], minlength=n_p)
-    skill = skill / count
     scale = p.productivity * k**p.returns_to_scale
     value = ces(pooled, np.ones(k), p.substitution, p.returns_to_scale, scale, axis=0)
     value = value * (1 - p.alignment_weight + p.alignment_weight * shared)
-    value = value * (1 - p.capacity_weight + p.capacity_weight * skill)
+    return value * (1 - p.capacity_weight + p.capacity_weight * skill)
+
+
+def _value(model: CoopModel, pooled: np.ndarray, s: StepState) -> np.ndarray:
+    pid, n_p = s.pid, len(s.ids)
+    count = np.maximum(np.bincount(pid, minlength=n_p), 1)
+    shared = np.bincount(pid, weights=s.fit, minlength=n_p) / count
+    skill = np.bincount(pid, weights=model.orgs.collaborative_capacity[s.org], minlength=n_p)
+    value = joint_output(model, pooled, shared, skill / count)
     total = value.sum()
     s.demand_bound = bool(total > model.demand)
     if s.demand_bound:  # wicked problems: value is bounded by public demand

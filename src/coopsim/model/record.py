@@ -13,6 +13,7 @@ import pandas as pd
 from coopsim.model.metrics import gini
 from coopsim.model.partnerships import ACTIVE
 from coopsim.model.sectors import SECTOR_PAIRS, SECTORS, pair_code, pair_name
+from coopsim.model.terms import forum
 
 if TYPE_CHECKING:
     from coopsim.model.model import CoopModel
@@ -133,6 +134,10 @@ def observe(model: CoopModel, state: StepState) -> None:
     model.cumulative_value += s.public_value
     row["public_value_cumulative"] = model.cumulative_value
     row["negotiation_costs"] = s.negotiation_costs
+    row["proposals_withdrawn"] = s.proposals_withdrawn
+    row["negotiations"] = s.negotiations
+    row.update(forum(s.agreed_surplus, s.agreements, s.negotiations))
+    row["control_conceded"] = float(s.concessions.mean()) if len(s.concessions) else math.nan
     row["transaction_costs"] = s.negotiation_costs + s.monitoring_costs + s.enforcement_costs
     row["peak_dues"] = s.peak_dues
     row["peak_pool"] = float(model.peak_pool.sum())
@@ -145,6 +150,7 @@ def observe(model: CoopModel, state: StepState) -> None:
     for k, name in enumerate(SECTORS):
         share = s.benefit_by_sector[k] / total if total > 0 else math.nan  # a share of nothing
         row[f"benefit_share_{name}"] = float(share)
+    row.update(_control(model))
     row["benefit_gini"] = gini(orgs.benefit_total)
     row.update(_sector_trust(model, eff))
     row["mean_propensity"] = float(orgs.propensity.mean()) if orgs.n else 0.0
@@ -158,6 +164,22 @@ def observe(model: CoopModel, state: StepState) -> None:
             f"recorded outputs differ from the registry's: {set(row) ^ set(model.step_outputs)}"
         )
     model.record.append({name: row[name] for name in model.step_outputs})
+
+
+def _control(model: CoopModel) -> dict[str, float]:
+    """Each sector's share of the control held in active partnerships now, and the members'
+    mean shared understanding (none without an active partnership)."""
+    mem = model.members
+    rows = np.flatnonzero(mem.view("active"))
+    sector = model.orgs.sector[mem.organisation[rows]]
+    held = np.bincount(sector, weights=mem.control[rows], minlength=len(SECTORS))
+    total = held.sum()
+    out = {
+        f"control_share_{name}": float(held[k] / total) if total > 0 else math.nan
+        for k, name in enumerate(SECTORS)
+    }
+    out["mean_understanding"] = float(mem.understanding[rows].mean()) if len(rows) else math.nan
+    return out
 
 
 def cross_sector_share(model: CoopModel, state: StepState) -> float:

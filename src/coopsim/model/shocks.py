@@ -15,7 +15,7 @@ import numpy as np
 
 from coopsim.model import trust
 from coopsim.model.config import Shock
-from coopsim.model.sectors import SECTORS
+from coopsim.model.sectors import FINANCE, SECTORS
 from coopsim.model.turnover import replace_liaisons
 
 if TYPE_CHECKING:
@@ -125,11 +125,15 @@ def environment(model: CoopModel, state: StepState) -> None:
 
 
 def apply_lasting(model: CoopModel) -> None:
-    """The effects of the lasting shocks in force: capacity, demand and the state's budget."""
+    """The effects of the lasting shocks in force: capacity, demand and the state's budget; with
+    the control trade, a budget cut also lowers the targeted agencies' own finance."""
     orgs = model.orgs
     orgs.capacity = model.shocks.capacity(orgs.n)
+    budget = model.shocks.budget_factor(orgs.n)
+    if model.config.partnerships.control_trade:
+        orgs.available[FINANCE] *= budget
     model.demand = model.demand_level * model.shocks.demand_factor()
-    model.budget_share = model.shocks.budget_factor(orgs.n)[orgs.is_government]
+    model.budget_share = budget[orgs.is_government]
     model.budget = model.config.environment.budget * float(model.budget_share.sum())
 
 

@@ -46,9 +46,14 @@ class StepState:
     observation_noise: np.ndarray = _floats()
     monitor_draw: np.ndarray = _floats()
 
-    # formation
+    # formation and terms
     formed: int = 0
     negotiation_costs: float = 0.0
+    proposals_withdrawn: int = 0  # drafts whose lead expected less than going alone
+    negotiations: int = 0  # talks held (founding and renewal)
+    agreements: int = 0  # talks that agreed
+    agreed_surplus: np.ndarray = _floats()  # accepted members' surplus over their outside option
+    concessions: np.ndarray = _floats()  # each agreement's concession
 
     # the round: active member rows, grouped by partnership
     rows: np.ndarray = _ints()
@@ -70,7 +75,7 @@ class StepState:
     met: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     partners: np.ndarray = _ints()  # co-members of each row
     trust_in_partners: np.ndarray = _floats()
-    fit: np.ndarray = _floats()  # goal fit with the partnership's objective
+    fit: np.ndarray = _floats()  # goal fit with the objective, raised by shared understanding
     private_return: np.ndarray = _floats()  # per unit delivered, net of standing alone
     delivery: np.ndarray = _floats()  # share of the commitment delivered
     delivered_units: np.ndarray = _floats()  # (kinds, rows)

@@ -7,6 +7,8 @@ runs/<UTC timestamp>_<name>_<short hash>/
   timeseries.parquet   one row per step (thinned by output.every)
   partnerships.parquet one row per partnership (unless output.partnerships is false)
   survival.parquet     the Kaplan–Meier table of partnership survival
+  terms.parquet        one row per member per negotiation: the terms and whether it accepted
+                       (unless output.partnerships is false)
   summary.json         the run indicators
   figures/             filled by the report (coopsim.report)
 ```
@@ -89,6 +91,7 @@ class RunTables:
     timeseries: pd.DataFrame
     partnerships: pd.DataFrame
     survival: pd.DataFrame
+    terms: pd.DataFrame
     summary: dict[str, Any]
     steps_done: int
     steps_planned: int
@@ -132,6 +135,7 @@ def simulate(
             timeseries=model.timeseries(),
             partnerships=model.partnerships(),
             survival=model.survival_table(),
+            terms=model.terms(),
             summary=model.summary(),
             steps_done=done,
             steps_planned=total,
@@ -276,6 +280,7 @@ def write_tables(path: Path, tables: RunTables, output: Any) -> None:
     io.write_parquet(path / "timeseries.parquet", thin(tables.timeseries, output.every))
     if output.partnerships:
         io.write_parquet(path / "partnerships.parquet", tables.partnerships)
+        io.write_parquet(path / "terms.parquet", tables.terms)
     io.write_parquet(path / "survival.parquet", tables.survival)
     io.atomic_write_json(path / "summary.json", tables.summary)
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from coopsim.model import CoopModel, formation
+from coopsim.model.arrays import run_starts
 from coopsim.model.config import MODES
 from coopsim.model.formation import NOBODY, Drafts
 from coopsim.model.modes import MODE_RULES, make_mode, rule_origin
@@ -97,15 +98,21 @@ def build_round(
     committed=1.0,
     monitor_draw=None,
 ) -> Round:
-    """A round of delivery as the model would hand it to a rule (observed = delivered share)."""
+    """A round of delivery as the model would hand it to a rule (observed = delivered share).
+    Its member rows are added to the model's member table (inactive, so that no phase sees
+    them) with the shares the mode's payoff rule agrees before any trade."""
     org = np.asarray(organisation, dtype=np.int64)
     k = len(org)
     part = np.zeros(k, dtype=np.int64) if partnership is None else np.asarray(partnership)
     observed = np.asarray(observed, dtype=float)
     committed = np.broadcast_to(np.asarray(committed, dtype=float), (k,)).copy()
     draw = np.zeros(k) if monitor_draw is None else np.asarray(monitor_draw, dtype=float)
+    rows = model.members.add(part, org, np.zeros(k, dtype=np.int64), model.steps)
+    model.members.active[rows] = False
+    drafts = Drafts(org[run_starts(part)], org, part, np.bincount(part) - 1)
+    model.members.share[rows] = model.mode.payoff.shares(model, drafts, committed)
     return Round(
-        rows=np.arange(k),
+        rows=rows,
         organisation=org,
         partnership=part,
         ids=np.arange(int(part.max()) + 1 if k else 0),
@@ -419,7 +426,8 @@ class Contract:
     # ---- scope ----
     @staticmethod
     def objective(model: CoopModel, rule, drafts: Drafts) -> np.ndarray:
-        obj = rule.objective(model, drafts)
+        control = model.mode.aggregation.control(model, drafts)
+        obj = rule.objective(model, drafts, control)
         assert obj.shape == (len(drafts), model.orgs.goals.shape[1])
         assert np.all(np.isfinite(obj)) and np.all(obj >= 0)
         np.testing.assert_allclose(obj.sum(axis=1), 1.0, rtol=0, atol=1e-12)

@@ -65,7 +65,7 @@ def test_the_lead_and_the_members_peaks_bargain_in_two_rounds(model_of):
     orgs = model.orgs
     lead = int(np.flatnonzero(orgs.is_government)[0])
     proposal = propose(model, lead, 4)
-    peaks = orgs.peak[np.unique(orgs.sector[proposal.members])]
+    peaks = orgs.peak[np.unique(orgs.sector[proposal.drafted])]
     k = len(np.unique(np.concatenate(([lead], peaks[peaks >= 0]))))
     np.testing.assert_array_equal(proposal.terms.negotiating_pairs, [k * (k - 1) // 2 + 1])
     assert proposal.terms.rounds == 2

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopsim.model import CoopModel
+from coopsim.model import CoopModel, outputs
 from coopsim.model.config import MODES
 from coopsim.model.modes import MODE_RULES, ROLES, GovernanceMode, make_mode
 from coopsim.model.rules import SLOT_BASES, SLOTS, Rule
@@ -141,7 +141,9 @@ def test_every_composition_runs_with_the_invariants_intact(at, composition):
     assert model.mode.rules == composition  # no rule changed on the way
     assert model.partnerships_table.size > 0  # the composition formed partnerships
     ts = model.timeseries()
-    assert len(ts) == STEPS and ts.select_dtypes("number").notna().all().all()
+    talks = [c for c in ts if (o := outputs.find(c, "step")) and o.missing.startswith("no ")
+             and ("talks" in o.missing or "agreement" in o.missing)]  # fmt: skip
+    assert len(ts) == STEPS and ts.drop(columns=talks).select_dtypes("number").notna().all().all()
 
 
 def test_a_composition_gives_the_same_run_for_the_same_seed():

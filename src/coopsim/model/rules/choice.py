@@ -32,6 +32,11 @@ class Choice(Rule):
         """What leaving now would cost each member row, in value units (default: nothing)."""
         return np.zeros(len(state.rows))
 
+    def refusal_cost(self, model: CoopModel, drafts: Drafts, units: np.ndarray) -> np.ndarray:
+        """What refusing the terms would cost each drafted member a month, in value units, given
+        the resource units it is asked to commit (default: nothing)."""
+        return np.zeros(len(drafts.members))
+
     def after_exit(self, model: CoopModel, state: StepState, chose: np.ndarray) -> None:
         """What follows for the rows that chose to leave (default: nothing more)."""
 
@@ -56,14 +61,19 @@ def staying_loss(model: CoopModel, state: StepState) -> np.ndarray:
 
 
 class Mandate(Choice):
-    """Mandated commitment; leaving before the term ends costs a penalty while the state funds
-    enforcement: ``incentives.sanction`` per unit of the commitment left undelivered."""
+    """Mandated commitment; refusing it, or leaving before the term ends, costs a penalty while
+    the state funds enforcement: ``incentives.sanction`` per unit of the commitment refused or
+    left undelivered."""
 
     pays_on_exit = True
     reads = (*Choice.reads, "incentives.sanction", "enforcement_strength", "state.committed")
 
     def exit_cost(self, model, state):
         return self.penalty(model, state) * model.enforcement_strength
+
+    def refusal_cost(self, model, drafts, units):
+        """A member who refuses its mandate owes the penalty on a month's commitment."""
+        return model.config.incentives.sanction * units * model.enforcement_strength
 
     @staticmethod
     def penalty(model: CoopModel, state: StepState) -> np.ndarray:

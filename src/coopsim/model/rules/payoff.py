@@ -12,16 +12,22 @@ from coopsim.model.rules.base import Enforcement, Round, Rule
 from coopsim.model.sectors import SECTORS
 
 if TYPE_CHECKING:
+    from coopsim.model.formation import Drafts
     from coopsim.model.model import CoopModel
     from coopsim.model.step import StepState
 
 
 class Payoff(Rule):
-    """Benefit shares, sanctions and rewards, and the state's spending."""
+    """Benefit shares, sanctions and rewards, and the state's spending.
+
+    A member's claim on its partnership's value has a fixed part, its agreed share (``fixed`` of
+    the value), and a part that follows delivered contribution (the rest)."""
 
     slot = "payoff"
+    fixed: ClassVar[float] = 1.0  # the part of value shared by the agreed shares
+    share_rule: ClassVar[str]  # its name in the record of terms
     rewards: ClassVar[bool] = False  # the state pays rewards for delivery
-    reads = ("incentives", "orgs.last_warning")
+    reads = ("incentives", "orgs.last_warning", "members.share")
     writes = ("orgs.last_warning",)
 
     def graduated(self, model: CoopModel) -> bool:
@@ -41,20 +47,46 @@ class Payoff(Rule):
         return Enforcement(sanction, reward, warned, monitored)
 
     @abstractmethod
-    def benefit_weights(self, model: CoopModel, rnd: Round) -> np.ndarray:
-        """Each row's claim on its partnership's value (normalised within the partnership)."""
+    def shares(self, model: CoopModel, drafts: Drafts, units: np.ndarray) -> np.ndarray:
+        """Each drafted member's agreed share before any trade (summing to 1 in each
+        partnership); ``units`` are the resource units each commits."""
 
-    @abstractmethod
+    def benefit_weights(self, model: CoopModel, rnd: Round) -> np.ndarray:
+        """Each row's claim on its partnership's value (summing to 1 within it): its agreed
+        share among the members still there, and its part of what was delivered."""
+        n = len(rnd.ids)
+        members = np.bincount(rnd.partnership, minlength=n)[rnd.partnership]
+        agreed = _within(model.members.share[rnd.rows], rnd.partnership, n, members)
+        if self.fixed == 1.0:
+            return agreed
+        return self.fixed * agreed + (1.0 - self.fixed) * _within(
+            rnd.delivered, rnd.partnership, n, members
+        )
+
     def marginal_share(self, model: CoopModel, state: StepState) -> np.ndarray:
-        """What a member row expects of the value one more unit it delivers creates: its fixed
-        share under a fixed sharing rule, the derivative of its share under one that follows
-        delivery (value taken as the partnership's average product times what it pools)."""
+        """What a member row expects of the value one more unit it delivers creates: its agreed
+        share for the fixed part; all of it for the part that follows delivery (with value taken
+        as the partnership's average product times what it pools, every unit is its own)."""
+        members = state.sizes[state.pid]
+        agreed = _within(model.members.share[state.rows], state.pid, len(state.ids), members)
+        return self.fixed * agreed + (1.0 - self.fixed)
 
     @abstractmethod
     def spend(self, model: CoopModel, budget: float, rnd: Round) -> dict[str, np.ndarray]:
         """What the state does with what is left of its budget after enforcement: ``seed``
         (finance for the next step, per local partnership index) and ``training`` (budget per
         organisation spent on capacity building)."""
+
+
+def _within(values: np.ndarray, group: np.ndarray, n: int, members: np.ndarray) -> np.ndarray:
+    """``values`` as shares of their group's total (equal shares where the total is 0)."""
+    total = np.bincount(group, weights=values, minlength=n)[group]
+    return np.where(total > 0, values / np.where(total > 0, total, 1.0), 1.0 / members)
+
+
+def by_group(values: np.ndarray, drafts: Drafts) -> np.ndarray:
+    """``values`` of drafted members as shares of their partnership's total."""
+    return _within(values, drafts.group, len(drafts), drafts.sizes[drafts.group])
 
 
 def punish(model: CoopModel, rnd: Round, caught: np.ndarray, graduated: bool):
@@ -75,21 +107,15 @@ class AuthorityShares(Payoff):
     """Shares in proportion to authority; sanctions at once; no rewards; the left-over budget
     seeds the state's partnerships by their size."""
 
-    reads = ("incentives", "orgs.last_warning", "orgs.authority")
+    share_rule = "authority"
+    reads = ("incentives", "orgs.last_warning", "orgs.authority", "members.share")
     writes = ()  # sanctions at once: no warnings
 
     def graduated(self, model):
         return False  # command and control: no warning first
 
-    def benefit_weights(self, model, rnd):
-        return model.orgs.authority[rnd.organisation]
-
-    def marginal_share(self, model, state):
-        authority = model.orgs.authority[state.org]
-        total = np.bincount(state.pid, weights=authority, minlength=len(state.ids))[state.pid]
-        return np.where(
-            total > 0, authority / np.where(total > 0, total, 1.0), 1.0 / state.sizes[state.pid]
-        )
+    def shares(self, model, drafts, units):
+        return by_group(model.orgs.authority[drafts.members], drafts)
 
     def spend(self, model, budget, rnd):
         counts = np.bincount(rnd.partnership, minlength=len(rnd.ids))
@@ -98,23 +124,21 @@ class AuthorityShares(Payoff):
 
 
 class ContractShares(Payoff):
-    """Value follows delivered contribution; contract penalties from the first breach; the state
-    pays for delivery (from at most ``incentives.reward_budget`` of its budget) and finances
-    contracts by what they delivered."""
+    """Value follows delivered contribution (the agreed share is the contracted part of what is
+    pooled, for the record); contract penalties from the first breach; the state pays for
+    delivery (from at most ``incentives.reward_budget`` of its budget) and finances contracts by
+    what they delivered."""
 
+    share_rule = "contract"
+    fixed = 0.0
     rewards = True
     writes = ()  # penalties at once: no warnings
 
     def graduated(self, model):
         return False  # contract penalties apply from the first breach
 
-    def benefit_weights(self, model, rnd):
-        return rnd.delivered + 1e-9
-
-    def marginal_share(self, model, state):
-        """Value follows delivery: with value = average product × units pooled, a member's
-        value is its own units times the average product, so every unit is its own."""
-        return np.ones(len(state.rows))
+    def shares(self, model, drafts, units):
+        return by_group(units, drafts)
 
     def spend(self, model, budget, rnd):
         contract = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=len(rnd.ids))
@@ -126,24 +150,15 @@ class SectorQuotas(Payoff):
     """Equal shares per sector, split equally within it (the negotiated quota); sanctions as the
     incentives say; no rewards; the budget subsidises every partnership equally."""
 
-    reads = ("incentives", "orgs.last_warning", "orgs.sector")
+    share_rule = "sector_quota"
+    reads = ("incentives", "orgs.last_warning", "orgs.sector", "members.share")
 
-    def marginal_share(self, model, state):
-        return self._quota(model, state.org, state.pid)
-
-    def _quota(self, model, organisation, partnership):
-        """1 / (sectors present × members of the row's sector), per row."""
-        sector = model.orgs.sector[organisation].astype(np.int64)
-        key = partnership * len(SECTORS) + sector
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        sectors = np.bincount(np.unique(key) // len(SECTORS))[partnership]
-        return 1.0 / (sectors * counts[inverse])
-
-    def benefit_weights(self, model, rnd):
-        sector = model.orgs.sector[rnd.organisation].astype(np.int64)
-        key = rnd.partnership * len(SECTORS) + sector
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        return 1.0 / counts[inverse]
+    def shares(self, model, drafts, units):
+        sector = model.orgs.sector[drafts.members].astype(np.int64)
+        key = drafts.group * len(SECTORS) + sector
+        in_sector = np.bincount(key)[key]
+        sectors = np.bincount(np.unique(key) // len(SECTORS), minlength=len(drafts))
+        return 1.0 / (sectors[drafts.group] * in_sector)
 
     def spend(self, model, budget, rnd):
         seed = np.full(len(rnd.ids), budget / max(len(rnd.ids), 1))
@@ -151,22 +166,16 @@ class SectorQuotas(Payoff):
 
 
 class AgreedShares(Payoff):
-    """Half shared equally, half by contribution; graduated sanctions as the incentives say;
-    rewards from at most ``incentives.reward_budget`` of the budget, the rest on capacity
-    building and seed funding."""
+    """Half by the agreed shares (equal before any trade), half by contribution; graduated
+    sanctions as the incentives say; rewards from at most ``incentives.reward_budget`` of the
+    budget, the rest on capacity building and seed funding."""
 
+    share_rule = "agreed_half"
+    fixed = 0.5
     rewards = True
 
-    def benefit_weights(self, model, rnd):
-        n = len(rnd.ids)
-        members = np.bincount(rnd.partnership, minlength=n)[rnd.partnership]
-        total = np.bincount(rnd.partnership, weights=rnd.delivered, minlength=n)[rnd.partnership]
-        by_contribution = np.where(total > 0, rnd.delivered / np.maximum(total, 1e-12), 1 / members)
-        return 0.5 / members + 0.5 * by_contribution
-
-    def marginal_share(self, model, state):
-        """Half an equal share, half by contribution (where every unit is the member's own)."""
-        return 0.5 / state.sizes[state.pid] + 0.5
+    def shares(self, model, drafts, units):
+        return 1.0 / drafts.sizes[drafts.group].astype(float)
 
     def spend(self, model, budget, rnd):
         training = np.zeros(model.orgs.n)

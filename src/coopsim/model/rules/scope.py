@@ -9,7 +9,7 @@ import numpy as np
 
 from coopsim.model.partnerships import segment_sum
 from coopsim.model.rules.base import Rule, peak_delegates
-from coopsim.model.sectors import GOVERNMENT, PUBLIC_VALUE
+from coopsim.model.sectors import PUBLIC_VALUE
 
 if TYPE_CHECKING:
     from coopsim.model.formation import Drafts
@@ -17,14 +17,23 @@ if TYPE_CHECKING:
 
 
 class Scope(Rule):
-    """The objective of each drafted partnership (rows summing to 1)."""
+    """The objective of each drafted partnership (rows summing to 1), from its members' goals
+    and the control each holds."""
 
     slot = "scope"
     reads = ("orgs.goals",)
 
     @abstractmethod
-    def objective(self, model: CoopModel, drafts: Drafts) -> np.ndarray:
+    def objective(self, model: CoopModel, drafts: Drafts, control: np.ndarray) -> np.ndarray:
         """Each drafted partnership's objective (goal weights summing to 1)."""
+
+
+def blend(goals: np.ndarray, drafts: Drafts, control: np.ndarray) -> np.ndarray:
+    """Goal vectors of the drafted members (rows, each summing to 1 first) weighted by their
+    control, summed per partnership and normalised."""
+    weighted = goals / goals.sum(axis=1, keepdims=True) * control[:, None]
+    out = segment_sum(weighted.T, drafts.group, len(drafts)).T
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def national_objective(goals: np.ndarray) -> np.ndarray:
@@ -36,41 +45,37 @@ def national_objective(goals: np.ndarray) -> np.ndarray:
 
 
 class National(Scope):
-    """The national objective: the lead's goals tilted half-way to public value."""
+    """The national objective: the goals of those holding control tilted half-way to public
+    value."""
 
-    def objective(self, model, drafts):
-        return national_objective(model.orgs.goals[drafts.leads])
+    def objective(self, model, drafts, control):
+        return national_objective(blend(model.orgs.goals[drafts.members], drafts, control))
 
 
 class Specification(Scope):
-    """The tender's specification: the lead agency's own goals."""
+    """The tender's specification: the goals of those holding control, as written (no tilt)."""
 
-    def objective(self, model, drafts):
-        goals = model.orgs.goals[drafts.leads]
-        return goals / goals.sum(axis=1, keepdims=True)
+    def objective(self, model, drafts, control):
+        return blend(model.orgs.goals[drafts.members], drafts, control)
 
 
 class PeakBlend(Scope):
-    """The blend of the members' peak organisations' goals and the lead's; an agency lead weighs
-    its own goals half."""
+    """The blend the peaks negotiate: a member of a sector whose peak speaks is represented by
+    its peak's goals, the lead by its own; weighted by control."""
 
     reads = ("orgs.goals", "orgs.peak", "orgs.sector")
 
-    def objective(self, model, drafts):
+    def objective(self, model, drafts, control):
         orgs = model.orgs
-        speaks, peak_of, lead_is_peak = peak_delegates(model, drafts)
-        goals = speaks.astype(float) @ orgs.goals[peak_of]
-        goals += np.where(lead_is_peak, 0.0, 1.0)[:, None] * orgs.goals[drafts.leads]
-        negotiators = speaks.sum(axis=1) + ~lead_is_peak
-        objective = goals / negotiators[:, None]
-        agency = orgs.sector[drafts.leads] == GOVERNMENT
-        objective[agency] = 0.5 * objective[agency] + 0.5 * orgs.goals[drafts.leads[agency]]
-        return objective / objective.sum(axis=1, keepdims=True)
+        speaks, peak_of, _ = peak_delegates(model, drafts)
+        sector = orgs.sector[drafts.members]
+        lead = drafts.members == drafts.leads[drafts.group]
+        voice = np.where(speaks[drafts.group, sector] & ~lead, peak_of[sector], drafts.members)
+        return blend(orgs.goals[voice], drafts, control)
 
 
 class CommonGround(Scope):
-    """The members' common ground: the sum of their goals."""
+    """The members' common ground: every member's goals, weighted by its control."""
 
-    def objective(self, model, drafts):
-        common = segment_sum(model.orgs.goals[drafts.members].T, drafts.group, len(drafts)).T
-        return common / common.sum(axis=1, keepdims=True)
+    def objective(self, model, drafts, control):
+        return blend(model.orgs.goals[drafts.members], drafts, control)
