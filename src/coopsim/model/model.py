@@ -428,6 +428,7 @@ class CoopModel(mesa.Model):
         ts = self.timeseries()
         out: dict[str, Any] = {"steps": int(self.steps), "seed": self.seed, "mode": self.mode.name}
         out["organisations"] = self.orgs.n
+        out["survival_horizon"] = None  # context too, but no partnership before the first step
         if ts.empty:
             return out
         window = self.config.metrics.window
