@@ -462,11 +462,16 @@ def _horizon_sentence(results: Results) -> str:
         return f"{named} in {'the run' if len(used) == 1 else 'every run'}."
     low, high = fmt(short.min()), fmt(short.max())
     where = "in the run" if len(used) == 1 else f"in {len(short)} of {len(used)} runs"
-    return (
+    cut = (
         f"{named}, cut {where} to the oldest age followed, as a partnership of that age was "
         f"still active (τ = {low if low == high else f'{low}–{high}'} months): past it the "
-        "curves are unknown. Restricted means over different τ do not compare; a longer run or "
-        "a smaller `metrics.survival_horizon` gives every run the same τ."
+        "curves are unknown."
+    )
+    if len(used) == 1:
+        return cut
+    return (
+        f"{cut} Restricted means over different τ do not compare; a longer run or a smaller "
+        "`metrics.survival_horizon` gives every run the same τ."
     )
 
 
@@ -496,34 +501,35 @@ def _competing_ends(doc: Document, results: Results) -> None:
         )
     )
     parts = results.partnerships
-    if parts is None or parts.empty or not {"age", "status", "mode"} <= set(parts.columns):
-        doc.add(Paragraph("No partnership table: no cumulative incidence to show.", "note"))
+    if parts is None or not {"age", "status", "mode"} <= set(parts.columns):
+        doc.add(Paragraph("No partnerships.parquet: no cumulative incidence to show.", "note"))
+        return
+    if parts.empty:
+        doc.add(Paragraph("No partnership was formed: no cumulative incidence to show.", "note"))
         return
     tables = F.incidence_by_mode(parts, results.modes)
     horizon = _horizon(results) or float(pd.to_numeric(parts["age"]).max())
     many = len(tables) > 1 or len(results.seeds) > 1
-    rows = []
-    km_rows = []
+    rows: list[list[str]] = []
+    km_rows: list[list[str]] = []
     for mode, (table, reach) in tables.items():
         part = parts[parts["mode"] == mode]
         age = pd.to_numeric(part["age"]).to_numpy(dtype=float)
         km = F.kaplan_meier(age, (part["status"] == "dissolved").to_numpy())
-        km = km.rename(columns={"time": "age"})
+        first = [mode] if many else []
         for a in _ages(horizon):
-            defined = a <= reach
-            values = [
+            ends = [
                 _step_value(table, "incidence_completed", a, 0.0),
                 _step_value(table, "incidence_dissolved", a, 0.0),
                 _step_value(table, "survival", a, 1.0),
-                _step_value(km, "survival", a, 1.0) if a <= age.max() else math.nan,
             ]
-            shown = [fmt(v) if defined or i == 3 else "—" for i, v in enumerate(values)]
-            rows.append([*([mode] if many else []), fmt(a), *shown])
-        km_rows += [
-            [*([mode] if many else []), fmt(r["age"]), fmt(r["at_risk"]), fmt(r["events"]),
-             fmt(r["survival"])]
-            for _, r in km.iterrows()
-        ]  # fmt: skip
+            shown = [fmt(v) if a <= reach else "—" for v in ends]
+            km_value = _step_value(km.rename(columns={"time": "age"}), "survival", a, 1.0)
+            shown.append(fmt(km_value) if a <= age.max() else "—")
+            rows.append([*first, fmt(a), *shown])
+        for _, r in km.iterrows():
+            row = [r["time"], r["at_risk"], r["events"], r["survival"]]
+            km_rows.append([*first, *(fmt(v) for v in row)])
     lead = ["Mode"] if many else []
     pooled = " (seeds pooled per mode)" if len(results.seeds) > 1 else ""
     doc.add(
