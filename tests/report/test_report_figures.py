@@ -17,6 +17,7 @@ from coopsim.report import (
     load_results,
     load_sweep,
     plot_comparison,
+    plot_cumulative_incidence,
     plot_dissolution_causes,
     plot_indicators,
     plot_main_effects,
@@ -89,6 +90,19 @@ def test_survival(results):
     check_figure(fig)
     ax = fig.axes[0]
     assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > 1
+
+
+def test_cumulative_incidence(results):
+    """Two panels, dissolution then completion, one line per mode, τ marked."""
+    fig = plot_cumulative_incidence(results.partnerships, modes=results.modes, horizon=30)
+    check_figure(fig)
+    axes = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in axes] == ["Ended by dissolution", "Ended by completion"]
+    for ax in axes:
+        assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > 1
+        assert len(ax.get_lines()) == len(results.modes) + 1  # a curve per mode and τ
+    assert "competing risks" in fig.get_suptitle()
+    assert "Dissolution-specific survival" in plot_survival(results.partnerships).get_suptitle()
 
 
 def test_dissolution_causes(results):
@@ -233,3 +247,5 @@ def test_empty_input_gives_a_figure_that_says_so(check_png):
     fig = plot_survival(None)
     assert "No partnerships" in fig.axes[0].texts[0].get_text()
     check_png(figure_bytes(fig), minimum=(150, 500))
+    fig = plot_cumulative_incidence(None)
+    assert "No partnerships" in fig.axes[0].texts[0].get_text()

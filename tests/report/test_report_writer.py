@@ -18,21 +18,37 @@ from coopsim.report import ReportError, detect_kind, write_report
 # The Sobol sweep's figures are drawn in test_report_figures; its report adds nothing new here.
 KINDS = ("run", "comparison", "sweep_grid", "sweep_morris")
 FIGURES = {
-    "run": ["indicators", "public_value", "sector_trust", "survival", "dissolution_causes"],
+    "run": [
+        "indicators",
+        "public_value",
+        "sector_trust",
+        "cumulative_incidence",
+        "survival",
+        "dissolution_causes",
+    ],
     "comparison": [
         "comparison",
         "indicators",
         "public_value",
         "sector_trust",
+        "cumulative_incidence",
         "survival",
         "dissolution_causes",
     ],
     "sweep_grid": ["heatmap", "main_effects_sustainability_index", "main_effects_mean_trust"],
 }
 FIGURES["sweep_morris"] = ["heatmap", "main_effects_mean_trust", "sensitivity_morris"]
+ENDS = "Partnership ends (competing risks)"
 SECTIONS = {
-    "run": ["Overview", "Summary", "Figures", "Provenance"],
-    "comparison": ["Overview", "Summary", "Differences between modes", "Figures", "Provenance"],
+    "run": ["Overview", "Summary", ENDS, "Figures", "Provenance"],
+    "comparison": [
+        "Overview",
+        "Summary",
+        "Differences between modes",
+        ENDS,
+        "Figures",
+        "Provenance",
+    ],
     "sweep_grid": ["Overview", "Summary", "Heatmaps", "Main effects", "Provenance"],
 }
 SECTIONS["sweep_morris"] = [*SECTIONS["sweep_grid"], "Sensitivity"]
@@ -165,6 +181,31 @@ def test_comparison_report_has_the_table_and_effects(reports):
         assert mode in header
     assert re.search(r"\| Sustainability index \| 0–1 \| [0-9.]+ \[[0-9.]+, [0-9.]+\]", markdown)
     assert "A12" in markdown and "statism − pluralism" in markdown
+
+
+@pytest.mark.parametrize("kind", ["run", "comparison"])
+def test_report_shows_partnership_ends_as_competing_risks(reports, kind):
+    """The cumulative incidence figure and table, τ and the restricted means; the Kaplan–Meier
+    kept but called what it is: dissolution-specific survival, completions censored."""
+    markdown = (reports[kind]["dir"] / "report.md").read_text(encoding="utf-8")
+    section = markdown.split(f"### {ENDS}")[1].split("\n## ")[0]
+    assert "(`metrics.survival_horizon`)" in section and "τ = " in section
+    header = next(line for line in section.splitlines() if "Completed F(t)" in line)
+    assert "Dissolved F(t)" in header and "Not yet ended S(t)" in header
+    assert "Dissolution-specific survival, completions censored" in header
+    assert "*Dissolution-specific survival, completions censored (Kaplan–Meier" in section
+    table = section.split("*Dissolution-specific survival, completions censored (")[0]
+    rows = [line for line in table.splitlines() if re.match(r"^\| (\w+ \| )?\d+ \| ", line)]
+    assert rows, "no row of the cumulative incidence table"
+    for row in rows:  # completed + dissolved + not yet ended = 1, to the digits shown
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        shown = [float(c) for c in cells[-4:-1] if c != "—"]
+        assert not shown or sum(shown) == pytest.approx(1, abs=0.005)
+    figures = markdown.split("## Figures")[1]
+    assert "Cumulative incidence of partnership ends (competing risks)" in figures
+    assert "Dissolution-specific survival, completions censored" in figures
+    for name in ("Restricted mean partnership life", "Time lost to dissolution"):
+        assert re.search(rf"^\| {name} \|", markdown, flags=re.MULTILINE)
 
 
 def test_report_again_over_a_changed_directory(reports, tmp_path):

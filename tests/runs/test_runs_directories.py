@@ -11,6 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
+from coopsim.model import outputs
 from coopsim.runs import Interrupted, compare_modes, replicate_seeds, run_scenario
 from coopsim.scenario import load_scenario, parse_scenario
 
@@ -48,9 +49,14 @@ def test_run_directory_holds_the_contract(tmp_path, small):
         "timeseries.parquet",
         "partnerships.parquet",
         "survival.parquet",
+        "cumulative_incidence.parquet",
+        "terms.parquet",
         "summary.json",
         "figures",
     }
+    terms = pd.read_parquet(path / "terms.parquet")
+    assert list(terms.columns) == list(outputs.names("member"))
+    assert terms["accepted"].any() and set(terms["outcome"]) <= {"agreed", "failed"}
     meta = read_json(path / "metadata.json")
     assert meta["status"] == "complete"
     assert meta["seed"] == 7 and meta["steps_completed"] == 24
@@ -61,6 +67,17 @@ def test_run_directory_holds_the_contract(tmp_path, small):
     assert len(timeseries) == 24 and "cooperation_rate" in timeseries
     summary = read_json(path / "summary.json")
     assert "sustainability_index" in summary
+    incidence = pd.read_parquet(path / "cumulative_incidence.parquet")
+    assert list(incidence.columns) == [
+        "age",
+        "at_risk",
+        "completed",
+        "dissolved",
+        "survival",
+        "incidence_completed",
+        "incidence_dissolved",
+    ]
+    assert summary["survival_horizon"] <= small.steps
     assert not [p for p in path.rglob(".*")], "no temporary files left"
 
 
@@ -137,6 +154,7 @@ def test_comparison_directory(tmp_path, small):
         "timeseries.parquet",
         "partnerships.parquet",
         "survival.parquet",
+        "cumulative_incidence.parquet",
         "summaries.parquet",
         "comparison.parquet",
         "comparison.csv",
@@ -164,6 +182,10 @@ def test_comparison_directory(tmp_path, small):
     pair = effects[effects.indicator == "sustainability_index"]
     assert pair[["mode_a", "mode_b"]].values.tolist() == [["statism", "governance"]]
     assert 0 <= pair["a12"].item() <= 1
+    incidence = pd.read_parquet(path / "cumulative_incidence.parquet")
+    assert list(incidence.columns[:3]) == ["mode", "seed", "age"]
+    for name in ("partnership_life_restricted", "dissolution_time_lost", "completion_time_lost"):
+        assert set(table.loc[table.indicator == name, "mode"]) == set(modes)  # with intervals
 
     # each run is reproducible on its own from the resolved scenario, its mode and its seed
     one = load_scenario(path / "scenario.yaml", [f"seed={seeds[1]}", "governance.mode=statism"])

@@ -600,6 +600,12 @@ class Metrics:
     baseline_window: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
         12, "Steps before a shock that define its pre-shock level.", "steps"
     )
+    survival_horizon: Annotated[int, Interval(ge=1, le=MAX_STEPS)] = _param(
+        60,
+        "τ: partnership age up to which restricted mean life and time lost are measured (cut "
+        "to the oldest age a run follows, which it reports as `survival_horizon`).",
+        "months",
+    )
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from coopsim.model.sectors import SECTORS
 from coopsim.model.shocks import FiredShock, ShockSchedule
 from coopsim.model.step import Phase, StepState, runs_now
 from coopsim.model.terms import TermsLog
+from coopsim.survival import ENDS, aalen_johansen, restricted_means
 
 STREAMS = (
     "population",
@@ -74,6 +75,13 @@ STREAMS = (
     "learning",
     "demand",  # last: adding a stream leaves the others' numbers unchanged
 )
+# The run outputs of coopsim.survival.restricted_means, by its keys.
+RESTRICTED_MEANS = {
+    "horizon": "survival_horizon",
+    "life": "partnership_life_restricted",
+    "lost_dissolved": "dissolution_time_lost",
+    "lost_completed": "completion_time_lost",
+}
 
 
 class ScenarioLike(Protocol):
@@ -391,6 +399,28 @@ class CoopModel(mesa.Model):
         table = self.partnerships_table
         return kaplan_meier(table.ages(self.steps), table.view("status") == DISSOLVED)
 
+    def incidence_table(self) -> pd.DataFrame:
+        """Cumulative incidence of each end (``ENDS``) by partnership age: the discrete-time
+        Aalen–Johansen estimator, active partnerships censored (``coopsim.survival``)."""
+        table = pd.DataFrame(aalen_johansen(*self._ends(), ENDS))
+        return table.astype({"age": "int64"})  # whole months
+
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each partnership's age and how it ended (empty while active)."""
+        table = self.partnerships_table
+        names = np.array(["" if s == "active" else s for s in STATUS_NAMES], dtype=object)
+        return table.ages(self.steps), names[table.view("status")]
+
+    def _restricted_means(self) -> dict[str, Any]:
+        """τ and the restricted mean life and times lost to each end (none without partnerships)."""
+        horizon = self.config.metrics.survival_horizon
+        means = restricted_means(*self._ends(), ENDS, horizon)
+        if means is None:
+            return dict.fromkeys(RESTRICTED_MEANS.values())
+        out = {RESTRICTED_MEANS[k]: v for k, v in means.items()}
+        out["survival_horizon"] = int(means["horizon"])  # ages are whole months
+        return out
+
     def shock_log(self) -> pd.DataFrame:
         """Every shock that fired: step, kind, target, severity, duration, organisations hit."""
         return pd.DataFrame(
@@ -414,6 +444,7 @@ class CoopModel(mesa.Model):
         ts = self.timeseries()
         out: dict[str, Any] = {"steps": int(self.steps), "seed": self.seed, "mode": self.mode.name}
         out["organisations"] = self.orgs.n
+        out["survival_horizon"] = None  # context too, but no partnership before the first step
         if ts.empty:
             return out
         window = self.config.metrics.window
@@ -425,6 +456,7 @@ class CoopModel(mesa.Model):
             ts["participation_rate"].to_numpy(), ts["cooperation_rate"].to_numpy(), window
         )
         out["partnership_survival_median"] = median_survival(self._survival())
+        out.update(self._restricted_means())
         out.update(self._partnership_counts(ts))
         out["inclusiveness"] = float(self.orgs.ever_partnered.mean()) if self.orgs.n else 0.0
         out["benefit_gini"] = gini(self.orgs.benefit_total)

@@ -151,6 +151,7 @@ _COUNT = {"low": 0.0}
 _NO_ROUND = "no active partnership this month"
 _NO_WINDOW = "no partnership in the window"
 _NOTHING_SHARED = "nothing distributed this month"
+_NO_PARTNERSHIP = "no partnership in the run"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -452,11 +453,33 @@ _RUN: tuple[Output | str, ...] = (
     _out("sustainability_index", "run", "float", "Sustainability index", "0–1",
          "max(0, mean − sd) of participation × cooperation over the last `metrics.window` "
          "steps: high when cooperation is broad, complete and steady.", **_SHARE),
-    _out("partnership_survival_median", "run", "float", "Median partnership survival", "months",
-         "Age at which half of the partnerships have dissolved (Kaplan–Meier, completed and "
-         "active ones censored; none if fewer than half ever dissolve).",
+    _out("partnership_survival_median", "run", "float", "Median dissolution-specific survival",
+         "months",
+         "Age at which the dissolution-specific survival falls to one half: Kaplan–Meier with "
+         "dissolution the event and completed and active partnerships censored, the median life "
+         "were completion impossible (none if the curve stays above one half).",
          missing="median not reached",
          **_COUNT),
+    _out("survival_horizon", "run", "int", "Survival horizon τ", "months",
+         "τ, the partnership age up to which the restricted means are measured: "
+         "`metrics.survival_horizon`, or the oldest age the run follows when that is younger "
+         "and a partnership of that age is still active.", role="context",
+         missing=_NO_PARTNERSHIP, **_COUNT),
+    _out("partnership_life_restricted", "run", "float", "Restricted mean partnership life",
+         "months",
+         "Restricted mean life ∫₀^τ S(t) dt: the mean months a partnership lasts within its "
+         "first τ (S: the share not yet ended in any way, Kaplan–Meier).",
+         missing=_NO_PARTNERSHIP, **_COUNT),
+    _out("dissolution_time_lost", "run", "float", "Time lost to dissolution", "months",
+         "Restricted mean time lost to dissolution ∫₀^τ F(t) dt (F: the cumulative incidence of "
+         "dissolution, Aalen–Johansen, completion competing): of the first τ months, the mean "
+         "a partnership does not live because it dissolved.",
+         missing=_NO_PARTNERSHIP, **_COUNT),
+    _out("completion_time_lost", "run", "float", "Time lost to completion", "months",
+         "Restricted mean time lost to completion ∫₀^τ F(t) dt (F: the cumulative incidence of "
+         "completion, dissolution competing): of the first τ months, the mean a partnership "
+         "does not run because it met its objective; with the two others it sums to τ.",
+         missing=_NO_PARTNERSHIP, **_COUNT),
     _out("cooperation_rate", "run", "float", "Cooperation rate",
          "share of committed resources delivered",
          "Share of committed resources actually delivered, averaged over the steps of the last "

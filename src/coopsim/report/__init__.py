@@ -15,8 +15,10 @@ result directory and return matplotlib Figures, for notebooks and scripts::
 
 from coopsim.report.figures import (
     comparison_from_summaries,
+    incidence_by_mode,
     kaplan_meier,
     plot_comparison,
+    plot_cumulative_incidence,
     plot_dissolution_causes,
     plot_indicators,
     plot_public_value,
@@ -49,10 +51,12 @@ __all__ = [
     "comparison_from_summaries",
     "detect_kind",
     "figure_bytes",
+    "incidence_by_mode",
     "kaplan_meier",
     "load_results",
     "load_sweep",
     "plot_comparison",
+    "plot_cumulative_incidence",
     "plot_dissolution_causes",
     "plot_indicators",
     "plot_main_effects",

@@ -35,12 +35,15 @@ from coopsim.report.style import (
     style,
 )
 from coopsim.runs.stats import bounds, mean_ci
+from coopsim.survival import ENDS, aalen_johansen, followed_until
 
 __all__ = [
     "HEADLINE_INDICATORS",
     "TIME_INDICATORS",
+    "incidence_by_mode",
     "kaplan_meier",
     "plot_comparison",
+    "plot_cumulative_incidence",
     "plot_dissolution_causes",
     "plot_indicators",
     "plot_public_value",
@@ -70,6 +73,9 @@ HEADLINE_INDICATORS = outputs.check(
         "mean_trust",
         "free_riding_rate",
         "partnership_survival_median",
+        "partnership_life_restricted",
+        "dissolution_time_lost",
+        "completion_time_lost",
         "dissolution_hazard",
         "public_value_total",
         "transaction_costs_total",
@@ -400,15 +406,17 @@ def plot_survival(
     modes: Sequence[str] | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Kaplan–Meier survival of partnerships per mode (seeds pooled), with censoring ticks.
+    """Dissolution-specific survival per mode (seeds pooled), with censoring ticks.
 
-    A dissolution is the event; a partnership that completed its objective or was still active
-    at the end is censored at its age (a tick on the curve).
+    Kaplan–Meier with dissolution the event; a partnership that completed its objective or was
+    still active at the end is censored at its age (a tick on the curve). With completion a
+    competing end, this is the survival were completion impossible, not the share undissolved
+    (``plot_cumulative_incidence`` draws that).
     """
     need = {"age", "status", "mode"}
     if partnerships is None or not need <= set(partnerships.columns) or partnerships.empty:
         return empty_figure(
-            title or "Partnership survival",
+            title or "Dissolution-specific survival",
             "No partnerships table (partnerships.parquet) with age and status.",
         )
     modes = _modes(partnerships, modes)
@@ -462,7 +470,7 @@ def plot_survival(
         ax.set_xlim(0, horizon if horizon > 0 else 1)
         ax.set_ylim(0, 1.03)
         ax.set_xlabel("Partnership age (months)")
-        ax.set_ylabel("Share not yet dissolved (Kaplan–Meier)")
+        ax.set_ylabel("Dissolution-specific survival (Kaplan–Meier)")
         handles.append(
             Line2D(
                 [],
@@ -477,7 +485,83 @@ def plot_survival(
         handles.append(Patch(color="#777777", alpha=0.25, lw=0, label="95% CI (Greenwood)"))
         _legend(fig, handles)
         pooled = "" if n_seeds <= 1 else f", {n_seeds} seeds pooled per mode"
-        fig.suptitle(title or f"Partnership survival (dissolution as the event){pooled}")
+        fig.suptitle(
+            title or f"Dissolution-specific survival, completions censored (Kaplan–Meier){pooled}"
+        )
+    return fig
+
+
+def incidence_by_mode(
+    partnerships: pd.DataFrame, modes: Sequence[str] | None = None
+) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Per mode (seeds pooled): the Aalen–Johansen table of ``coopsim.survival.aalen_johansen``
+    over the partnerships' ages and ends, and the oldest age it is defined to."""
+    out = {}
+    for mode in _modes(partnerships, modes):
+        part = partnerships[partnerships["mode"] == mode]
+        age = pd.to_numeric(part["age"]).to_numpy(dtype=float)
+        ends = part["status"].where(part["status"].isin(ENDS), "").tolist()
+        out[mode] = (pd.DataFrame(aalen_johansen(age, ends, ENDS)), followed_until(age, ends))
+    return out
+
+
+def plot_cumulative_incidence(
+    partnerships: pd.DataFrame | None,
+    *,
+    modes: Sequence[str] | None = None,
+    horizon: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Cumulative incidence of dissolution (left) and completion (right) by partnership age,
+    one line per mode (seeds pooled): Aalen–Johansen, each end competing with the other and
+    active partnerships censored. A curve stops at the oldest age its mode is followed to;
+    ``horizon`` (τ) is marked with a dotted line."""
+    need = {"age", "status", "mode"}
+    if partnerships is None or not need <= set(partnerships.columns) or partnerships.empty:
+        return empty_figure(
+            title or "Cumulative incidence of partnership ends",
+            "No partnerships table (partnerships.parquet) with age and status.",
+        )
+    tables = incidence_by_mode(partnerships, modes)
+    modes = list(tables)
+    n_seeds = _n_seeds(partnerships)
+    oldest = float(pd.to_numeric(partnerships["age"]).max())
+    with style():
+        fig = new_figure(11.5, 5.2)
+        axes = fig.subplots(1, 2, sharey=True)
+        handles = []
+        for mode, (table, reach) in tables.items():
+            look = mode_style(mode, modes)
+            end = min(reach, oldest)
+            x = np.concatenate([[0.0], table["age"].to_numpy(), [end]])
+            for ax, kind in zip(axes, ("dissolved", "completed"), strict=True):
+                values = table[f"incidence_{kind}"].to_numpy()
+                last = values[-1] if len(values) else 0.0
+                ax.step(x, np.concatenate([[0.0], values, [last]]), where="post", **look)
+            part = partnerships[partnerships["mode"] == mode]
+            counts = part["status"].value_counts()
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    label=f"{mode}: {len(part)} partnerships, {int(counts.get('dissolved', 0))} "
+                    f"dissolved, {int(counts.get('completed', 0))} completed",
+                    **look,
+                )
+            )
+        for ax, kind in zip(axes, ("dissolution", "completion"), strict=True):
+            ax.set_title(f"Ended by {kind}")
+            ax.set_xlim(0, oldest if oldest > 0 else 1)
+            ax.set_ylim(0, 1.03)
+            ax.set_xlabel("Partnership age (months)")
+            if horizon is not None and np.isfinite(horizon) and horizon > 0:
+                ax.axvline(horizon, color="#777777", lw=0.8, ls=":", zorder=1)
+                ax.text(horizon, 1.0, " τ", va="top", ha="left", color="#555555", fontsize=9)
+        axes[0].set_ylabel("Cumulative incidence (Aalen–Johansen)")
+        axes[1].tick_params(labelleft=True)
+        _legend(fig, handles)
+        pooled = "" if n_seeds <= 1 else f", {n_seeds} seeds pooled per mode"
+        fig.suptitle(title or f"Cumulative incidence of partnership ends (competing risks){pooled}")
     return fig
 
 

@@ -259,11 +259,12 @@ def _flat_survival(doc: Document, results: Results) -> None:
         if len(runs) and (dissolved.fillna(0) == 0).all():
             doc.add(
                 Paragraph(
-                    f"No {mode} partnership dissolved in these runs, so its survival curve stays "
-                    "at 1 and its median is not reached. No rule forbids leaving: members who "
-                    "wanted out found staying cheaper than what leaving costs under the mode's "
-                    "choice rule (an exit penalty, a forfeited peak share; ODD §7.12), or none "
-                    "wanted out. Partnerships that completed or still run are censored.",
+                    f"No {mode} partnership dissolved in these runs, so its dissolution-specific "
+                    "survival curve stays at 1 and its median is not reached. No rule forbids "
+                    "leaving: members who wanted out found staying cheaper than what leaving "
+                    "costs under the mode's choice rule (an exit penalty, a forfeited peak share; "
+                    "ODD §7.12), or none wanted out. Partnerships that completed or still run "
+                    "are censored.",
                     "note",
                 )
             )
@@ -304,6 +305,7 @@ def _run_summary(doc: Document, results: Results) -> None:
         )
         doc.add(Paragraph(f"Dissolutions by cause: {text}."))
     _flat_survival(doc, results)
+    _competing_ends(doc, results)
 
 
 def _comparison_summary(doc: Document, results: Results) -> None:
@@ -368,6 +370,7 @@ def _comparison_summary(doc: Document, results: Results) -> None:
         )
     )
     _effects(doc, results, headline)
+    _competing_ends(doc, results)
 
 
 def _key_results(table: pd.DataFrame, modes: Sequence[str]) -> str:
@@ -433,6 +436,131 @@ def _effects(doc: Document, results: Results, headline: Sequence[str]) -> None:
             )
 
 
+def _horizon(results: Results) -> float | None:
+    """τ of the restricted means: the largest any run used (None in a directory without it)."""
+    summaries = results.summaries
+    if summaries is None or "survival_horizon" not in summaries:
+        return None
+    values = pd.to_numeric(summaries["survival_horizon"], errors="coerce").dropna()
+    return float(values.max()) if len(values) else None
+
+
+def _horizon_sentence(results: Results) -> str:
+    """τ in words: the parameter, and the runs in which it was cut short."""
+    summaries = results.summaries
+    if summaries is None or "survival_horizon" not in summaries:
+        return ""
+    used = pd.to_numeric(summaries["survival_horizon"], errors="coerce").dropna()
+    if used.empty:
+        return "No run formed a partnership: there is no τ and no restricted mean."
+    metrics = results.scenario.get("metrics")
+    asked = metrics.get("survival_horizon") if isinstance(metrics, dict) else None
+    asked = float(used.max()) if asked is None else float(asked)
+    named = f"τ = {fmt(asked)} months (`metrics.survival_horizon`)"
+    short = used[used < asked]
+    if short.empty:
+        return f"{named} in {'the run' if len(used) == 1 else 'every run'}."
+    low, high = fmt(short.min()), fmt(short.max())
+    where = "in the run" if len(used) == 1 else f"in {len(short)} of {len(used)} runs"
+    cut = (
+        f"{named}, cut {where} to the oldest age followed, as a partnership of that age was "
+        f"still active (τ = {low if low == high else f'{low}–{high}'} months): past it the "
+        "curves are unknown."
+    )
+    if len(used) == 1:
+        return cut
+    return (
+        f"{cut} Restricted means over different τ do not compare; a longer run or a smaller "
+        "`metrics.survival_horizon` gives every run the same τ."
+    )
+
+
+def _ages(horizon: float) -> list[float]:
+    """Ages at which the cumulative incidence table is read: each year up to τ, and τ."""
+    years = [float(a) for a in range(12, int(horizon), 12)]
+    return [*years, float(horizon)]
+
+
+def _step_value(table: pd.DataFrame, column: str, age: float, start: float) -> float:
+    index = np.searchsorted(table["age"].to_numpy(dtype=float), age, side="right") - 1
+    return float(table[column].iloc[index]) if index >= 0 else start
+
+
+def _competing_ends(doc: Document, results: Results) -> None:
+    """Partnership ends as competing risks: τ, the cumulative incidence of each end at yearly
+    ages beside the dissolution-specific survival, and that Kaplan–Meier table in full."""
+    doc.add(Heading("Partnership ends (competing risks)", 3))
+    doc.add(
+        Paragraph(
+            "A partnership ends completed or dissolved, or is still active when the run stops "
+            "(censored). The cumulative incidence F(t) of an end is the share of partnerships "
+            "ended that way by age t (Aalen–Johansen, the other end competing). Over the first τ "
+            "months, the restricted mean partnership life is ∫₀^τ S(t) dt (S: not yet ended in "
+            "any way) and the time lost to an end ∫₀^τ F(t) dt; the three add up to τ. "
+            + _horizon_sentence(results)
+        )
+    )
+    parts = results.partnerships
+    if parts is None or not {"age", "status", "mode"} <= set(parts.columns):
+        doc.add(Paragraph("No partnerships.parquet: no cumulative incidence to show.", "note"))
+        return
+    if parts.empty:
+        doc.add(Paragraph("No partnership was formed: no cumulative incidence to show.", "note"))
+        return
+    tables = F.incidence_by_mode(parts, results.modes)
+    horizon = _horizon(results) or float(pd.to_numeric(parts["age"]).max())
+    many = len(tables) > 1 or len(results.seeds) > 1
+    rows: list[list[str]] = []
+    km_rows: list[list[str]] = []
+    for mode, (table, reach) in tables.items():
+        part = parts[parts["mode"] == mode]
+        age = pd.to_numeric(part["age"]).to_numpy(dtype=float)
+        km = F.kaplan_meier(age, (part["status"] == "dissolved").to_numpy())
+        first = [mode] if many else []
+        for a in _ages(horizon):
+            ends = [
+                _step_value(table, "incidence_completed", a, 0.0),
+                _step_value(table, "incidence_dissolved", a, 0.0),
+                _step_value(table, "survival", a, 1.0),
+            ]
+            shown = [fmt(v) if a <= reach else "—" for v in ends]
+            km_value = _step_value(km.rename(columns={"time": "age"}), "survival", a, 1.0)
+            shown.append(fmt(km_value) if a <= age.max() else "—")
+            rows.append([*first, fmt(a), *shown])
+        for _, r in km.iterrows():
+            row = [r["time"], r["at_risk"], r["events"], r["survival"]]
+            km_rows.append([*first, *(fmt(v) for v in row)])
+    lead = ["Mode"] if many else []
+    pooled = " (seeds pooled per mode)" if len(results.seeds) > 1 else ""
+    doc.add(
+        Table(
+            [
+                *lead,
+                "Age (months)",
+                "Completed F(t)",
+                "Dissolved F(t)",
+                "Not yet ended S(t)",
+                "Dissolution-specific survival, completions censored",
+            ],
+            rows,
+            caption=f"Cumulative incidence of each end by age{pooled}; the last column is the "
+            "Kaplan–Meier with completions censored, for contrast ('—': past the oldest age "
+            "followed)",
+            align=["l"] * len(lead) + ["r"] * 5,
+        )
+    )
+    doc.add(
+        Table(
+            [*lead, "Age (months)", "At risk", "Dissolved", "Survival"],
+            km_rows,
+            caption="Dissolution-specific survival, completions censored (Kaplan–Meier at each "
+            f"dissolution age{pooled}; each run's own table is in survival.parquet)",
+            collapsed=True,
+            align=["l"] * len(lead) + ["r"] * 4,
+        )
+    )
+
+
 def _result_figures(figs: _Figures, results: Results) -> None:
     ts, modes, events = results.timeseries, results.modes, results.events
     many = len(results.seeds) > 1
@@ -483,15 +611,32 @@ def _result_figures(figs: _Figures, results: Results) -> None:
     if results.partnerships is None:
         figs.notes.append(
             "No partnership survival curves: this directory has no partnerships.parquet "
-            "(the scenario's output.partnerships was false); survival.parquet holds the "
-            "Kaplan–Meier tables without the censoring times the figure needs."
+            "(the scenario's output.partnerships was false); survival.parquet and "
+            "cumulative_incidence.parquet hold each run's tables without the censoring times "
+            "the figures need."
         )
     else:
         figs.draw(
+            "cumulative_incidence",
+            "Cumulative incidence of each end by partnership age (Aalen–Johansen, discrete "
+            "time): the share of partnerships that have dissolved (left) or completed their "
+            "objective (right) by each age, the other end competing and partnerships still "
+            "active at the end censored. At every age the two curves and the share not yet "
+            "ended add up to 1. "
+            + ("Runs of a mode are pooled. " if many else "")
+            + "The dotted line marks τ, the horizon of the restricted means; a curve stops at "
+            "the oldest age its partnerships were followed to.",
+            lambda: F.plot_cumulative_incidence(
+                results.partnerships, modes=modes, horizon=_horizon(results)
+            ),
+        )
+        figs.draw(
             "survival",
-            "Kaplan–Meier estimate of the share of partnerships not yet dissolved, by partnership "
-            "age. Dissolution is the event; partnerships that completed their objective or were "
-            "still active at the end are censored (the ticks). "
+            "Dissolution-specific survival, completions censored: the Kaplan–Meier estimate with "
+            "dissolution the event and partnerships that completed their objective or were still "
+            "active at the end censored (the ticks). It is the survival were completion "
+            "impossible, not the share not yet dissolved (one minus it overstates dissolution "
+            "where partnerships complete; the cumulative incidence figure shows that share). "
             + (
                 "Runs of a mode are pooled, so the median in the legend is the pooled curve's; "
                 "the summary table's median partnership survival is the mean of each run's own "

@@ -10,7 +10,10 @@ comparisons/<UTC timestamp>_<name>_<short hash>/
   metadata.json        modes, seeds, runs done, versions, command, times, status
   timeseries.parquet   one row per step per run, with `mode` and `seed` columns
   partnerships.parquet one row per partnership per run, with `mode` and `seed`
-  survival.parquet     Kaplan–Meier table per run, with `mode` and `seed`
+  survival.parquet     dissolution-specific survival (Kaplan–Meier, completions censored) per run,
+                       with `mode` and `seed`
+  cumulative_incidence.parquet  completion and dissolution by age (Aalen–Johansen) per run, with
+                       `mode` and `seed`
   summaries.parquet    one row per run: mode, seed and every indicator
   comparison.parquet   indicator × mode: n, mean, sd, ci_low, ci_high (95% over seeds)
   effects.parquet      indicator × pair of modes: paired mean difference with its 95% interval,
@@ -75,6 +78,7 @@ def _one_run(task: tuple[dict[str, Any], str, int]) -> dict[str, Any]:
         "timeseries": _tag(thin(tables.timeseries, every), mode, seed),
         "partnerships": _tag(tables.partnerships, mode, seed),
         "survival": _tag(tables.survival, mode, seed),
+        "incidence": _tag(tables.incidence, mode, seed),
         "summary": {**tables.summary, "mode": mode, "seed": seed},
     }
 
@@ -203,6 +207,7 @@ def _write_tables(path: Path, ok: list[dict[str, Any]], modes: list[str], partne
     if partnerships:
         io.write_parquet(path / "partnerships.parquet", stack("partnerships"))
     io.write_parquet(path / "survival.parquet", stack("survival"))
+    io.write_parquet(path / "cumulative_incidence.parquet", stack("incidence"))
     summaries = pd.DataFrame([r["summary"] for r in ok])
     if len(summaries):
         front = ["mode", "seed"]

@@ -6,7 +6,8 @@ runs/<UTC timestamp>_<name>_<short hash>/
   metadata.json        versions, git commit, seed, command, times, status
   timeseries.parquet   one row per step (thinned by output.every)
   partnerships.parquet one row per partnership (unless output.partnerships is false)
-  survival.parquet     the Kaplan–Meier table of partnership survival
+  survival.parquet     dissolution-specific survival (Kaplan–Meier, completions censored)
+  cumulative_incidence.parquet  completion and dissolution by age (Aalen–Johansen)
   terms.parquet        one row per member per negotiation: the terms and whether it accepted
                        (unless output.partnerships is false)
   summary.json         the run indicators
@@ -96,6 +97,7 @@ class RunTables:
     steps_done: int
     steps_planned: int
     extra: dict[str, Any] = field(default_factory=dict)
+    incidence: pd.DataFrame = field(default_factory=pd.DataFrame)  # competing ends, by age
 
     @property
     def complete(self) -> bool:
@@ -136,6 +138,7 @@ def simulate(
             partnerships=model.partnerships(),
             survival=model.survival_table(),
             terms=model.terms(),
+            incidence=model.incidence_table(),
             summary=model.summary(),
             steps_done=done,
             steps_planned=total,
@@ -282,6 +285,7 @@ def write_tables(path: Path, tables: RunTables, output: Any) -> None:
         io.write_parquet(path / "partnerships.parquet", tables.partnerships)
         io.write_parquet(path / "terms.parquet", tables.terms)
     io.write_parquet(path / "survival.parquet", tables.survival)
+    io.write_parquet(path / "cumulative_incidence.parquet", tables.incidence)
     io.atomic_write_json(path / "summary.json", tables.summary)
 
 
