@@ -32,7 +32,10 @@ from coopsim.validation.stats import paired_effect, t_interval
 
 MODES = ("statism", "pluralism", "corporatism", "governance")
 CUT_AT = 24
-CUT = f"shocks=[{{at: {CUT_AT}, kind: budget_cut, target: government, severity: 0.5, duration: 1000}}]"
+CUT = (
+    f"shocks=[{{at: {CUT_AT}, kind: budget_cut, target: government, severity: 0.5, "
+    "duration: 1000}]"
+)
 
 
 def _run(path: str, overrides: tuple[str, ...]) -> dict[str, float]:

@@ -26,6 +26,7 @@ from coopsim.report import (
     plot_sensitivity,
     plot_survival,
     plot_sweep_heatmap,
+    plot_terms,
     save_figure,
     sweep_tables,
 )
@@ -76,6 +77,14 @@ def test_indicators(results):
 
 def test_public_value(results):
     check_figure(plot_public_value(results.timeseries, modes=results.modes, events=results.events))
+
+
+def test_terms_figure_shows_control_and_benefits_by_sector(results):
+    fig = plot_terms(results.timeseries, modes=results.modes, events=results.events)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert any(t.endswith("control share") for t in titles)
+    assert any(t.endswith("benefit share") for t in titles)
+    assert "Talks that agree" in titles
 
 
 def test_sector_trust(results):

@@ -24,6 +24,7 @@ from coopsim.report.figures import (
     plot_public_value,
     plot_sector_trust,
     plot_survival,
+    plot_terms,
 )
 from coopsim.report.load import (
     ReportError,
@@ -65,6 +66,7 @@ __all__ = [
     "plot_sensitivity",
     "plot_survival",
     "plot_sweep_heatmap",
+    "plot_terms",
     "save_figure",
     "sweep_tables",
     "write_report",

@@ -92,6 +92,8 @@ NOT_INDICATORS = outputs.names("run", role=("key", "context"))  # in summaries, 
 DISSOLVED = {o.name: o.about[0] for o in outputs.family("dissolved_<cause>")}
 CAUSE_ORDER = tuple(DISSOLVED.values())  # dissolution causes
 SECTOR_TRUST = [(o.name, *o.about) for o in outputs.family("trust_<a>_<b>")]
+CONTROL_SHARES = {o.about[0]: o.name for o in outputs.family("control_share_<sector>")}
+BENEFIT_SHARES = {o.about[0]: o.name for o in outputs.family("benefit_share_<sector>")}
 LEVEL = 0.95
 SHOCK_COLOUR = "#F0E442"  # Okabe–Ito yellow: apart from the grey of confidence bands
 # What a missing value means, for the run indicators where it means something.
@@ -378,6 +380,49 @@ def plot_sector_trust(
         for ax in axes.flat:
             ax.tick_params(labelbottom=True, labelleft=True)
         fig.suptitle(title or _title("Trust between sectors over time", n_seeds))
+        _legend(fig, _mode_handles(modes, band, n_seeds), _event_handles(events))
+    return fig
+
+
+def plot_terms(
+    timeseries: pd.DataFrame,
+    *,
+    modes: Sequence[str] | None = None,
+    events: Sequence[Event] = (),
+    title: str | None = None,
+) -> Figure:
+    """What the terms give each sector: its share of control and of benefits over time (one
+    panel per sector present), and the share of talks that agree."""
+    sectors = [s for s, c in CONTROL_SHARES.items() if c in timeseries]
+    sectors = [s for s in sectors if timeseries[CONTROL_SHARES[s]].notna().any()]
+    modes = _modes(timeseries, modes)
+    if not sectors or not modes:
+        return empty_figure(title or "Terms", "No control_share_<sector> values.")
+    n_seeds = _n_seeds(timeseries)
+    rows, cols = grid_shape(2 * len(sectors) + 1, 4)
+    with style():
+        fig = new_figure(3.2 * cols + 0.4, 2.6 * rows + 1.1)
+        axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+        flat = list(axes.flat)
+        band = False
+        k = 0
+        for sector in sectors:
+            for kind, family in (("control", CONTROL_SHARES), ("benefit", BENEFIT_SHARES)):
+                if family[sector] in timeseries:
+                    band |= _time_panel(flat[k], timeseries, family[sector], modes, events)
+                    flat[k].set_title(f"{pretty(sector)}: {kind} share")
+                    flat[k].set_ylim(0, 1)
+                    k += 1
+        if "negotiation_success_rate" in timeseries:
+            band |= _time_panel(flat[k], timeseries, "negotiation_success_rate", modes, events)
+            flat[k].set_title("Talks that agree")
+            flat[k].set_ylim(0, 1.02)
+            k += 1
+        for ax in flat[k:]:
+            ax.set_axis_off()
+        for ax in flat[:k]:
+            ax.tick_params(labelbottom=True)
+        fig.suptitle(title or _title("Control and benefits by sector, and talks", n_seeds))
         _legend(fig, _mode_handles(modes, band, n_seeds), _event_handles(events))
     return fig
 

@@ -608,6 +608,15 @@ def _result_figures(figs: _Figures, results: Results) -> None:
         "so a flat line at that value means no contact rather than steady trust.",
         lambda: F.plot_sector_trust(ts, modes=modes, events=events),
     )
+    figs.draw(
+        "terms",
+        "What the terms give each sector: its share of the control (the weight of members' "
+        "goals in their partnerships' objectives) held in active partnerships, beside its share "
+        "of the benefits distributed, and the share of the month's talks (founding and renewal) "
+        "that agreed. " + band + marks + "A month without an active partnership, or without "
+        "talks, has no value: a line breaks there.",
+        lambda: F.plot_terms(ts, modes=modes, events=events),
+    )
     if results.partnerships is None:
         figs.notes.append(
             "No partnership survival curves: this directory has no partnerships.parquet "
