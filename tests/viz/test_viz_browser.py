@@ -216,6 +216,7 @@ def test_an_organisation_is_inspected_by_a_click(open_app, demo_scenario):
     text = inspector.inner_text()
     assert model.orgs.names[chosen] in text
     assert "trust in them" in text and "their trust in it" in text
+    assert "agreed share" in text and "control of the objective" in text  # its terms
     app.wait_images_change(before, ".coopsim-network-image")  # ringed, its partnerships on top
     app.step()  # the inspector follows the run
     assert model.orgs.names[chosen] in inspector.inner_text()

@@ -21,6 +21,7 @@ from coopsim.viz.components import (
     status_text,
 )
 from coopsim.viz.controls import VizModel
+from coopsim.viz.inspector import organisation_view
 from coopsim.viz.network import NetworkFigure
 from coopsim.viz.plots import panels
 
@@ -140,6 +141,17 @@ def test_the_page_says_which_settings_wait_for_reset(monkeypatch):
     rc.find(vw.Btn, children=["Reset"]).widget.click()
     assert "seed: 11" in status_of(rc)
     assert not with_class(rc, vw.Alert, "coopsim-pending")
+
+
+def test_the_inspector_shows_each_membership_s_terms():
+    model = VizModel(seed="2")
+    model.run_for(8)
+    row = int(model.members.live()[0])
+    view = organisation_view(model, int(model.members.organisation[row]))
+    (shown,) = [m for m in view.memberships if m.partnership == model.members.partnership[row]]
+    assert shown.share == model.members.share[row] > 0
+    assert shown.control == model.members.control[row]
+    assert 0 < shown.understanding <= 1
 
 
 def test_shock_button_fires_a_shock_and_the_plots_show_it():

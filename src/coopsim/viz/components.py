@@ -160,7 +160,7 @@ def _percent(value: float) -> str:
 
 @solara.component
 def Inspector(model: CoopModel, index: int, on_close: Callable[[], None] | None = None):
-    """One organisation: its state, its partnerships (with its own commitment and delivery)
+    """One organisation: its state, its partnerships (with its own terms and delivery)
     and its trust in its partners, both ways."""
     update_counter.get()
     view = locked(model, lambda: organisation_view(model, index))
@@ -192,8 +192,10 @@ def Inspector(model: CoopModel, index: int, on_close: Callable[[], None] | None 
             lines.append(
                 f"- **Partnership {m.partnership}**, {m.age} months, public value "
                 f"{m.value:.1f}{lead}: it commits {_percent(m.commitment)} of its resources "
-                f"and delivered {_percent(m.delivery)} last month; its trust in these partners "
-                f"{m.trust:.2f}. With: {', '.join(others) or 'nobody else'}."
+                f"and delivered {_percent(m.delivery)} last month; its agreed share "
+                f"{_percent(m.share)}, its control of the objective {_percent(m.control)}, its "
+                f"understanding with its partners {m.understanding:.2f}; its trust in these "
+                f"partners {m.trust:.2f}. With: {', '.join(others) or 'nobody else'}."
             )
         solara.Markdown("\n".join(lines), style={"font-size": "0.8em"})
         ties = [

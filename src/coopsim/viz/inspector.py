@@ -28,6 +28,9 @@ class Membership:
     age: int  # months since it was founded
     value: float  # public value it produced so far
     commitment: float  # share of its endowment the organisation committed
+    share: float  # its agreed share of the value (summing to 1 at agreement)
+    control: float  # the weight of its goals in the objective (summing to 1 at agreement)
+    understanding: float  # its shared understanding with its partners, 0–1
     delivery: float  # share of that commitment it delivered last month
     trust: float  # its mean effective trust in the other members
 
@@ -83,6 +86,9 @@ def organisation_view(model: CoopModel, index: int) -> OrganisationView:
                 age=int(model.steps - table.view("formed")[pid]),
                 value=float(table.view("value")[pid]),
                 commitment=float(members.commitment[row]),
+                share=float(members.share[row]),
+                control=float(members.control[row]),
+                understanding=float(members.understanding[row]),
                 delivery=float(members.delivery[row]),
                 trust=float(trust.mean()) if len(trust) else float("nan"),
             )
