@@ -598,8 +598,8 @@ _PARTNERSHIP: tuple[Output | str, ...] = (
 )  # fmt: skip
 
 
-_NEGOTIATION_KINDS = ("founding", "renewal")
-_SHARE_RULES = ("authority", "contract", "sector_quota", "agreed_half")
+NEGOTIATION_KINDS = ("founding", "renewal")  # a negotiation founds or renews a partnership
+SHARE_RULES = ("authority", "contract", "sector_quota", "agreed_half")  # the payoff rules' names
 
 _MEMBER: tuple[Output | str, ...] = (
     _out("negotiation", "member", "int", "Negotiation", "",
@@ -607,7 +607,7 @@ _MEMBER: tuple[Output | str, ...] = (
     _out("step", "member", "int", "Step", "step", "Step of the talks.", role="context", **_COUNT),
     _out("kind", "member", "str", "Kind", "",
          "`founding` (a proposal) or `renewal` (at the end of a term).", role="context",
-         values=_NEGOTIATION_KINDS),
+         values=NEGOTIATION_KINDS),
     _out("partnership", "member", "int", "Partnership", "",
          "The partnership the talks founded or renewed (none where talks to found one failed).",
          role="context", missing="the talks failed to found a partnership", **_COUNT),
@@ -623,7 +623,7 @@ _MEMBER: tuple[Output | str, ...] = (
          "How value is shared (the payoff rule): `authority` (agreed shares, by authority before "
          "any trade), `contract` (value follows delivery), `sector_quota` (agreed quotas), "
          "`agreed_half` (half by agreed shares, half by delivery).", role="context",
-         values=_SHARE_RULES),
+         values=SHARE_RULES),
     _out("share", "member", "float", "Agreed share", "share of value",
          "The member's agreed share (summing to 1 in each offer); it fixes as much of the value "
          "as the share rule says.", **_SHARE),

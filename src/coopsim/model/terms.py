@@ -28,6 +28,7 @@ from coopsim.model.arrays import rank_within
 from coopsim.model.costs import transaction_costs
 from coopsim.model.formation import Drafts
 from coopsim.model.metrics import gini
+from coopsim.model.outputs import NEGOTIATION_KINDS, SHARE_RULES
 from coopsim.model.partnerships import CAUSE, DISSOLVED, segment_sum
 from coopsim.model.population import alignment
 from coopsim.model.production import joint_output
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 MEMBER_TERMS = ("commitment", "share", "control", "understanding")  # kept in the member table
 LEVELS = 7  # concessions a lead weighs: 0, 1/6, …, 1 of max_concession
-AGREED, FAILED = "agreed", "failed"
 
 
 @dataclass(frozen=True)
@@ -83,40 +83,71 @@ def _conceded(drafts, lead, values, weight, concession):
     return np.where(lead, values - given[drafts.group], values + weight * given[drafts.group])
 
 
+@dataclass(frozen=True)
+class Table:
+    """What the rules put on the table whatever the concession: per drafted member."""
+
+    drafts: Drafts
+    lead: np.ndarray  # whether the member leads
+    commitment: np.ndarray
+    pledged: np.ndarray  # (kinds, M)
+    units: np.ndarray  # resource units committed a month
+    weight: np.ndarray  # its part of what the lead concedes (0 for the lead)
+    control: np.ndarray  # before any concession
+    share: np.ndarray  # before any concession
+    understanding: np.ndarray  # after this negotiation's dialogue
+    outside: np.ndarray
+
+
+def table(model: CoopModel, drafts: Drafts, understood: np.ndarray) -> Table:
+    """The rules' terms before any concession; ``understood`` is each member's shared
+    understanding before the talks."""
+    rules, p = model.mode, model.config.partnerships
+    group, members = drafts.group, drafts.members
+    lead = members == drafts.leads[group]
+    commitment = rules.choice.commitment(model, drafts)
+    pledged = commitment * model.orgs.available[:, members]
+    units = pledged.sum(axis=0)
+    others = np.where(lead, 0.0, units)
+    k = drafts.sizes[group]
+    weight = np.where(lead | (k < 2), 0.0, by_group(others, drafts))
+    none_pledged = segment_sum(others, group, len(drafts))[group] <= 0
+    weight = np.where(none_pledged & ~lead, 1.0 / np.maximum(k - 1, 1), weight)
+    rounds = rules.aggregation.rounds(model)
+    understanding = 1.0 - (1.0 - understood) * (1.0 - p.dialogue_learning) ** rounds
+    refusal = rules.choice.refusal_cost(model, drafts, units)
+    return Table(
+        drafts, lead, commitment, pledged, units, weight,
+        rules.aggregation.control(model, drafts), rules.payoff.shares(model, drafts, units),
+        understanding, model.config.production.stand_alone * units - refusal,
+    )  # fmt: skip
+
+
 def offer(model: CoopModel, drafts: Drafts, concession: np.ndarray, understood: np.ndarray):
     """The terms the rules make for each drafted partnership, with the lead conceding
     ``concession`` (F,) of its control and share; ``understood`` is each member's shared
     understanding before the talks."""
-    rules, orgs = model.mode, model.orgs
-    p = model.config.partnerships
+    return offer_at(model, table(model, drafts, understood), concession)
+
+
+def offer_at(model: CoopModel, base: Table, concession: np.ndarray) -> Offer:
+    """The offer on ``base`` with the lead conceding ``concession`` (F,)."""
+    rules, p = model.mode, model.config.partnerships
+    drafts, lead = base.drafts, base.lead
     group, members = drafts.group, drafts.members
-    lead = members == drafts.leads[group]
-    commitment = rules.choice.commitment(model, drafts)
-    pledged = commitment * orgs.available[:, members]
-    units = pledged.sum(axis=0)
-    others = np.where(lead, 0.0, units)
-    k = drafts.sizes[group]
-    weight = np.where(lead, 0.0, by_group(others, drafts))
-    weight = np.where(lead | (k > 1), weight, 0.0)
-    none_pledged = segment_sum(others, group, len(drafts))[group] <= 0
-    weight = np.where(none_pledged & ~lead, 1.0 / np.maximum(k - 1, 1), weight)
-    control = _conceded(drafts, lead, rules.aggregation.control(model, drafts), weight, concession)
-    share = _conceded(drafts, lead, rules.payoff.shares(model, drafts, units), weight, concession)
+    control = _conceded(drafts, lead, base.control, base.weight, concession)
+    share = _conceded(drafts, lead, base.share, base.weight, concession)
     objective = rules.scope.objective(model, drafts, control)
-    rounds = rules.aggregation.rounds(model)
-    understanding = 1.0 - (1.0 - understood) * (1.0 - p.dialogue_learning) ** rounds
-    aligned = alignment(orgs.goals[members], objective[group])
-    fit = raised_fit(aligned, understanding, p.understanding_weight)
-    pooled = segment_sum(pledged, group, len(drafts))
+    aligned = alignment(model.orgs.goals[members], objective[group])
+    fit = raised_fit(aligned, base.understanding, p.understanding_weight)
+    pooled = segment_sum(base.pledged, group, len(drafts))
     output = _expected_output(model, drafts, pooled, fit, np.ones(len(members)))
     fixed = rules.payoff.fixed
-    claim = fixed * share + (1.0 - fixed) * by_group(units, drafts)
+    claim = fixed * share + (1.0 - fixed) * by_group(base.units, drafts)
     value = claim * output[group] * fit
-    refusal = rules.choice.refusal_cost(model, drafts, units)
-    outside = model.config.production.stand_alone * units - refusal
     return Offer(
-        drafts, concession, commitment, pledged, share, control, objective, aligned,
-        understanding, fit, value, outside,
+        drafts, concession, base.commitment, base.pledged, share, control, objective, aligned,
+        base.understanding, fit, value, base.outside,
     )  # fmt: skip
 
 
@@ -178,15 +209,24 @@ def at_least(chance: np.ndarray, group: np.ndarray, n: int, fewest: np.ndarray) 
 
 
 def best_offer(model: CoopModel, drafts: Drafts, understood: np.ndarray, fewest: np.ndarray):
-    """The concession each lead offers (the one it expects to pay best; none without the
-    trade) and what it expects of it, when at least ``fewest`` (F,) others must accept."""
+    """The concession each lead offers (the one it expects to pay best, the smaller on a tie;
+    none without the trade) and what it expects of it, when at least ``fewest`` (F,) others
+    must accept. Every level is weighed at once: the drafts are repeated once per level."""
     p = model.config.partnerships
     levels = np.linspace(0.0, p.max_concession, LEVELS) if p.control_trade else np.zeros(1)
-    best = np.zeros(len(drafts))
-    expected = np.full(len(drafts), -np.inf)
-    for level in levels:
-        terms_ = offer(model, drafts, np.full(len(drafts), level), understood)
-        value = lead_expects(model, terms_, fewest)
+    f, g = len(drafts), len(levels)
+    tiled = Drafts(
+        np.tile(drafts.leads, g),
+        np.tile(drafts.members, g),
+        (np.arange(g)[:, None] * f + drafts.group[None, :]).ravel(),
+        np.tile(drafts.considered, g),
+    )
+    base = table(model, tiled, np.tile(understood, g))
+    values = lead_expects(model, offer_at(model, base, np.repeat(levels, f)), np.tile(fewest, g))
+    values = values.reshape(g, f)
+    best = np.zeros(f)
+    expected = np.full(f, -np.inf)
+    for level, value in zip(levels, values, strict=True):
         better = value > expected + 1e-12
         best = np.where(better, level, best)
         expected = np.where(better, value, expected)
@@ -203,7 +243,7 @@ class Talks:
     the last terms each member saw and what it said."""
 
     drafts: Drafts
-    outcome: np.ndarray  # (F,) AGREED or FAILED
+    agreed: np.ndarray  # (F,) whether the talks agreed (else they failed)
     concession: np.ndarray  # (F,)
     objective: np.ndarray  # (F, goals) the objective of the agreed terms
     accepted: np.ndarray  # (M,) the member accepted the last terms it saw
@@ -215,10 +255,6 @@ class Talks:
     understanding: np.ndarray
     value: np.ndarray
     outside: np.ndarray
-
-    @property
-    def agreed(self) -> np.ndarray:
-        return self.outcome == AGREED
 
 
 def negotiate(
@@ -239,7 +275,7 @@ def negotiate(
         ("commitment", "share", "control", "alignment", "understanding", "value", "outside")
     }  # fmt: skip
     accepted = np.zeros(m, dtype=bool)
-    outcome = np.full(f, FAILED, dtype=object)
+    agreed = np.zeros(f, dtype=bool)
     objective = np.zeros((f, model.orgs.goals.shape[1]))
     at_table = np.arange(m)  # drafted members still at the table
     for _ in range(max(drafts.sizes.max(initial=1), 1)):
@@ -255,14 +291,13 @@ def negotiate(
         lead_yes[table.group[says_yes & terms.is_lead]] = True
         everyone = yes == table.sizes
         failed = ~lead_yes | (yes - 1 < fewest[parts]) | (every_seat & ~everyone)
-        outcome[parts[everyone & ~failed]] = AGREED
+        agreed[parts[everyone & ~failed]] = True
         going_on = ~everyone & ~failed
         at_table = at_table[going_on[table.group] & says_yes]
         if not len(at_table):
             break
-    agreed = outcome == AGREED
     return Talks(
-        drafts, outcome, concession, objective, accepted, accepted & agreed[drafts.group],
+        drafts, agreed, concession, objective, accepted, accepted & agreed[drafts.group],
         **seen,
     )  # fmt: skip
 
@@ -304,12 +339,12 @@ class TermsLog:
             {
                 "negotiation": numbers[g],
                 "step": np.full(len(g), step),
-                "kind": np.full(len(g), kind, dtype=object),
+                "kind": np.full(len(g), NEGOTIATION_KINDS.index(kind), dtype=np.int8),
                 "partnership": partnership[g],
                 "organisation": drafts.members,
                 "lead": drafts.members == drafts.leads[g],
                 "commitment": talks.commitment,
-                "share_rule": np.full(len(g), share_rule, dtype=object),
+                "share_rule": np.full(len(g), SHARE_RULES.index(share_rule), dtype=np.int8),
                 "share": talks.share,
                 "control": talks.control,
                 "concession": talks.concession[g],
@@ -317,7 +352,7 @@ class TermsLog:
                 "expected_value": talks.value,
                 "outside_option": talks.outside,
                 "accepted": talks.accepted,
-                "outcome": talks.outcome[g],
+                "agreed": talks.agreed[g],
             }
         )
 
@@ -325,7 +360,7 @@ class TermsLog:
         """The forum outputs over every negotiation logged."""
         if not self.chunks:
             return forum(np.zeros(0), 0, 0)
-        agreed = np.concatenate([c["outcome"] == AGREED for c in self.chunks])
+        agreed = np.concatenate([c["agreed"] for c in self.chunks])
         joined = agreed & np.concatenate([c["accepted"] for c in self.chunks])
         surplus = np.concatenate([c["expected_value"] - c["outside_option"] for c in self.chunks])
         number = np.concatenate([c["negotiation"] for c in self.chunks])
@@ -345,7 +380,10 @@ class TermsLog:
         frame.insert(4, "organisation", [names[i] for i in org])
         frame.insert(5, "sector", [SECTORS[s] for s in sectors[org]])
         frame["surplus"] = frame["expected_value"] - frame["outside_option"]
-        return frame[columns]
+        frame["kind"] = np.asarray(NEGOTIATION_KINDS, dtype=object)[frame["kind"].to_numpy()]
+        frame["share_rule"] = np.asarray(SHARE_RULES, dtype=object)[frame["share_rule"].to_numpy()]
+        frame["outcome"] = np.where(frame.pop("agreed").to_numpy(), "agreed", "failed")
+        return frame[columns].astype({c: "str" for c in ("kind", "share_rule", "outcome")})
 
 
 def forum(talks_accepted_surplus: np.ndarray, agreed: int, negotiated: int) -> dict[str, float]:
