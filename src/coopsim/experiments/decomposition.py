@@ -500,7 +500,8 @@ def _with_share(means: np.ndarray) -> np.ndarray:
 def _intervals(
     stats: np.ndarray, level: float, resamples: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap intervals of the seed means (and the share), seeds resampled."""
+    """Percentile bootstrap intervals of the seed means (and of the interaction share, from
+    the same resamples), each seed resampled with all its compositions."""
     n, m = stats.shape
     nan = np.full(m + 1, np.nan)
     if n < 2:
@@ -509,7 +510,7 @@ def _intervals(
 
     def statistic(index: np.ndarray, axis: int = -1) -> np.ndarray:
         chosen = stats[np.asarray(index, dtype=np.int64)]  # (..., n, m)
-        return np.moveaxis(_with_share(chosen.mean(axis=-2)), -1, 0)
+        return np.moveaxis(chosen.mean(axis=-2), -1, 0)
 
     result = bootstrap(
         (np.arange(n),),
@@ -521,7 +522,15 @@ def _intervals(
         method="percentile",
         rng=rng,
     )
-    return np.asarray(result.confidence_interval.low), np.asarray(result.confidence_interval.high)
+    low = np.asarray(result.confidence_interval.low, dtype=np.float64)
+    high = np.asarray(result.confidence_interval.high, dtype=np.float64)
+    # The share is a ratio: NaN where a resample has no difference (scipy would warn).
+    share = _with_share(np.moveaxis(result.bootstrap_distribution, 0, -1))[..., -1]
+    alpha = (1 - level) / 2
+    share_low, share_high = (
+        np.quantile(share, [alpha, 1 - alpha]) if np.isfinite(share).all() else (np.nan, np.nan)
+    )
+    return np.append(low, share_low), np.append(high, share_high)
 
 
 def analyse_compositions(
