@@ -1075,7 +1075,7 @@ def _decomposition_table(result: Any) -> None:
     if not console.is_terminal:
         console.width = 140
     held = ", ".join(f"{s} ({m})" for s, m in plan.held.items())
-    console.print(
+    _err(
         f"compared {len(plan.compared)} slots: {', '.join(plan.compared)}"
         + (f"; held fixed by the scenario's governance.rules: {held}" if held else "")
         + (f"; the same rule in both modes: {', '.join(plan.identical)}" if plan.identical else "")
@@ -1095,11 +1095,11 @@ def _decomposition_table(result: Any) -> None:
         return f"{value:+.2g}"
 
     seeds = int(totals.loc[shown, "seeds"].min())
-    table = Table(
-        title=f"{plan.from_mode} → {plan.to_mode}: Shapley value of each slot [95% interval], "
-        f"{seeds} seed{'s' if seeds != 1 else ''}",
-        title_justify="left",
+    _err(
+        f"{plan.from_mode} → {plan.to_mode}: each slot's Shapley value [95% interval], "
+        f"{seeds} seed{'s' if seeds != 1 else ''}"
     )
+    table = Table()
     table.add_column("slot", no_wrap=True)
     for output in shown:
         table.add_column(output, justify="right", no_wrap=True)

@@ -113,7 +113,7 @@ def test_one_seed_gives_estimates_without_intervals():
     [
         ({"from_mode": "anarchy"}, "from_mode", "unknown governance mode 'anarchy'"),
         ({"to_mode": "Governance"}, "to_mode", "unknown governance mode 'Governance'"),
-        ({"to_mode": "statism"}, "to_mode", "the same mode as from_mode (statism)"),
+        ({"to_mode": "statism"}, "to_mode", "the same mode as the first (statism)"),
         ({"seeds": 0}, "seeds", "from 1 to 10,000"),
         ({"seeds": 2.5}, "seeds", "from 1 to 10,000"),
         ({"outputs": ["mean_trus"]}, "outputs", "did you mean 'mean_trust'?"),

@@ -233,7 +233,7 @@ def plan_decomposition(
     first, second = _mode(from_mode, "from_mode"), _mode(to_mode, "to_mode")
     if first == second:
         raise DecompositionError(
-            "to_mode", f"the same mode as from_mode ({first}): name two different modes"
+            "to_mode", f"the same mode as the first ({first}): name two different modes"
         )
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_REPLICATES:
         raise DecompositionError(
