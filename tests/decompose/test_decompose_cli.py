@@ -211,4 +211,8 @@ def test_the_waterfall_walks_from_one_mode_to_the_other():
     bars = [p for p in fig.axes[0].patches if p.get_width() > 0.5]
     tops = [b.get_y() + b.get_height() for b in bars]
     assert tops == pytest.approx([0.3, 0.55, 0.5, 0.5])
+    whiskers = [
+        y for c in fig.axes[0].collections for y in sorted(y for _, y in c.get_segments()[0])
+    ]  # each top's interval: the ends' own, a slot's shifted by where its bar starts
+    assert whiskers == pytest.approx([0.3, 0.3, 0.5, 0.6, 0.45, 0.55, 0.5, 0.5])
     assert "120 months" in fig.axes[0].get_title()

@@ -73,14 +73,15 @@ def plot_waterfall(
     with style():
         fig = new_figure(max(6.5, 1.1 * (n + 2) + 1.2), 4.8)
         ax = fig.subplots()
-        bars: list[tuple[float, float, float, float, str]] = []  # x, bottom, height, low, high
+        # x, bottom, height, and where the top's interval runs
+        bars: list[tuple[float, float, float, float, float]] = []
         start = float(total["from_value"])
         bars.append((0, 0.0, start, total["from_value_low"], total["from_value_high"]))
         level = start
         for i, row in rows.iterrows():
             value = float(row["shapley"])
             low, high = row["shapley_low"], row["shapley_high"]
-            bars.append((i + 1, level, value, level + low - value, level + high - value))
+            bars.append((i + 1, level, value, level + low, level + high))
             level += value
         stop = float(total["to_value"])
         bars.append((n + 1, 0.0, stop, total["to_value_low"], total["to_value_high"]))
