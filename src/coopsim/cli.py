@@ -685,11 +685,13 @@ def outputs(
 def report(
     directory: Annotated[
         str,
-        typer.Argument(help="A run, comparison, sweep or calibration directory.", metavar="DIR"),
+        typer.Argument(
+            help="A run, comparison, sweep, calibration or decomposition directory.", metavar="DIR"
+        ),
     ],
 ) -> None:
-    """Write figures and a readable report for a run, comparison, sweep or calibration
-    directory."""
+    """Write figures and a readable report for a run, comparison, sweep, calibration or
+    decomposition directory."""
     with _guard():
         path = Path(directory)
         if not _is_dir(path, directory):

@@ -142,3 +142,16 @@ def test_a_scenario_with_reforms_is_refused():
     with pytest.raises(DecompositionError, match=r"governance\.switch") as caught:
         plan_decomposition(reform, "statism", "governance")
     assert caught.value.field == "scenario"
+
+
+def test_slots_with_the_same_rule_in_both_modes_are_not_compared(monkeypatch):
+    """None today; a mode sharing a rule with another contributes nothing there."""
+    from coopsim.experiments import decomposition
+    from coopsim.model.modes import MODE_RULES
+
+    shared = {m: dict(rules) for m, rules in MODE_RULES.items()}
+    shared["pluralism"]["scope"] = shared["statism"]["scope"]
+    monkeypatch.setattr(decomposition, "MODE_RULES", shared)
+    plan = plan_decomposition({"name": "plain", "steps": 12}, "statism", "pluralism", seeds=1)
+    assert plan.identical == ("scope",) and "scope" not in plan.compared
+    assert plan.compositions == 64 and plan.details()["identical"] == ["scope"]

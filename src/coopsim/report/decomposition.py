@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from coopsim.report.document import Document, Heading, Paragraph, Table
-from coopsim.report.figures import grid_shape
+from coopsim.report.figures import empty_figure, grid_shape
 from coopsim.report.style import OKABE_ITO, indicator_label, indicator_unit, new_figure, style
 
 __all__ = ["decomposition_document", "horizon_note", "plot_slot_effects", "plot_waterfall"]
@@ -70,6 +70,13 @@ def plot_waterfall(
     rows = effects[effects["output"] == output].reset_index(drop=True)
     first, second = str(total["from_mode"]), str(total["to_mode"])
     n = len(rows)
+    title = f"{indicator_label(output, unit=False)}: {first} → {second}, by rule slot"
+    if not (np.isfinite(total["from_value"]) and np.isfinite(total["to_value"])):
+        return empty_figure(
+            title,
+            "No seed has a value of this output in every composition (a run failed, or the "
+            "output has no value in some runs): nothing to decompose.",
+        )
     with style():
         fig = new_figure(max(6.5, 1.1 * (n + 2) + 1.2), 4.8)
         ax = fig.subplots()
@@ -126,7 +133,7 @@ def plot_waterfall(
             subtitle += f"; interaction share {_fmt(share, 2)}"
         subtitle += " — bars: Shapley values, whiskers: 95% intervals over seeds"
         ax.set_title(subtitle + (f"\n{note}" if note else ""), fontsize=9, fontweight="normal")
-        fig.suptitle(f"{indicator_label(output, unit=False)}: {first} → {second}, by rule slot")
+        fig.suptitle(title)
     return fig
 
 
