@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from coopsim.experiments.decomposition import (
+    DEFAULT_OUTPUTS,
     PREFIX,
     DecompositionError,
     analyse_compositions,
@@ -103,6 +104,7 @@ def test_the_same_runs_give_the_same_intervals(plan):
 
 def test_one_seed_gives_estimates_without_intervals():
     one = plan_decomposition(SCENARIO, "statism", "governance", seeds=1)
+    assert one.outputs == DEFAULT_OUTPUTS  # each a run output of the model
     effects, totals, _ = analyse_compositions(results(one, lambda r, s: len(s) / 10), one)
     assert effects["shapley"].notna().all() and effects["shapley_low"].isna().all()
     assert totals["difference"].iloc[0] == pytest.approx(0.5)

@@ -181,7 +181,7 @@ def _mode(value: Any, field: str) -> str:
 
 def _outputs(names: Sequence[str] | str | None) -> tuple[str, ...]:
     if names is None:
-        return DEFAULT_OUTPUTS
+        names = DEFAULT_OUTPUTS
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
     if not names:
