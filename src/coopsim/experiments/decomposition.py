@@ -63,9 +63,12 @@ __all__ = [
     "DecompositionError",
     "DecompositionPlan",
     "analyse_compositions",
+    "composition_values",
     "decompose",
     "load_decomposition",
     "plan_decomposition",
+    "plan_from_sweep",
+    "write_tables",
 ]
 
 KIND = "decomposition"
