@@ -1,6 +1,7 @@
 """coopsim: an agent-based simulation of cross-sector cooperation under four governance modes.
 
-``CoopModel`` is the model (a ``mesa.Model``); ``load_scenario`` reads a scenario file. Both are
+``CoopModel`` is the model (a ``mesa.Model``); ``load_scenario`` reads a scenario file;
+``decompose`` attributes the difference between two governance modes to their rule slots. All are
 imported on first use, so the command line starts fast and ``import coopsim.model`` stays free of
 file handling.
 """
@@ -19,8 +20,17 @@ _LAZY = {
     "ParameterError": "coopsim.model",
     "MODES": "coopsim.model.config",
     "load_scenario": "coopsim.scenario",
+    "decompose": "coopsim.experiments.decomposition",
 }
-__all__ = ["MODES", "CoopModel", "ModelConfig", "ParameterError", "__version__", "load_scenario"]
+__all__ = [
+    "MODES",
+    "CoopModel",
+    "ModelConfig",
+    "ParameterError",
+    "__version__",
+    "decompose",
+    "load_scenario",
+]
 
 
 def __getattr__(name: str):

@@ -685,11 +685,13 @@ def outputs(
 def report(
     directory: Annotated[
         str,
-        typer.Argument(help="A run, comparison, sweep or calibration directory.", metavar="DIR"),
+        typer.Argument(
+            help="A run, comparison, sweep, calibration or decomposition directory.", metavar="DIR"
+        ),
     ],
 ) -> None:
-    """Write figures and a readable report for a run, comparison, sweep or calibration
-    directory."""
+    """Write figures and a readable report for a run, comparison, sweep, calibration or
+    decomposition directory."""
     with _guard():
         path = Path(directory)
         if not _is_dir(path, directory):
@@ -974,6 +976,237 @@ def sweep(
             raise typer.Exit(1) from None
         typer.echo(str(path))
         _err(f"figures and report: coopsim report {shlex.quote(str(path))}")
+
+
+# The run outputs `decompose` shows on the terminal (the report and the tables hold all).
+DECOMPOSE_SHOWN = 3
+_DECOMPOSE_FIELDS = {
+    "from_mode": "--from",
+    "to_mode": "--to",
+    "seeds": "--seeds",
+    "outputs": "--outputs",
+    "resume": "--resume",
+}
+
+
+def run_decomposition(
+    scenario_path: str | None,
+    from_mode: str | None,
+    to_mode: str | None,
+    *,
+    seeds: int = 10,
+    outputs: str | None = None,
+    seed: int | None = None,
+    steps: int | None = None,
+    sets: Sequence[str] = (),
+    workers: int | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    out: Path = Path("decompositions"),
+    resume: str | None = None,
+    report: bool = True,
+    command: str | None = None,
+) -> tuple[Any, bool, Path | None]:
+    """What ``coopsim decompose`` does (the demo calls it too).
+
+    Returns the decomposition, whether the report (if any) succeeded, and its path.
+    """
+    module = _optional_module("coopsim.experiments.decomposition", "decomposition by rule")
+    from coopsim.executors import ExecutorUnavailable
+    from coopsim.experiments import DirectoryBusy
+
+    if scenario_path is None and resume is None:
+        raise BadInput(
+            "decompose needs a SCENARIO.yaml file with --from and --to (or --resume DIR)"
+        )
+    if resume is not None and not _is_dir(resume, f"--resume {resume}"):
+        raise BadInput(f"--resume {resume}: no such directory")
+    if scenario_path is not None:
+        for option, value in (("--from", from_mode), ("--to", to_mode)):
+            if value is None:
+                raise BadInput(f"{option}: name a governance mode, one of {', '.join(MODES)}")
+    elif from_mode is not None or to_mode is not None or sets or steps is not None:
+        raise BadInput(
+            "--resume: a decomposition resumes from its directory's sweep.yaml; give the "
+            "directory alone (or the scenario and options it was started with)"
+        )
+    if executor is not None:
+        from coopsim.executors import executor_kind
+
+        try:
+            executor_kind(executor)
+        except ValueError as exc:
+            raise BadInput(f"--executor: {exc}") from None
+    overrides = _overrides(sets, steps=steps)
+    if scenario_path is not None:
+        _load(scenario_path, overrides)  # invalid files stop here, with their lines; warnings
+    options: dict[str, Any] = {
+        "seeds": seeds,
+        "outputs": outputs,
+        "seed": seed,
+        "overrides": overrides,
+        "workers": workers,
+        "scheduler": scheduler,
+        "out": out,
+        "resume": resume,
+        "command": command or _command(),
+    }
+    if executor is not None:
+        options["executor"] = executor
+    _keep_freed_memory()
+    try:
+        result = module.decompose(scenario_path, from_mode, to_mode, **options)
+    except module.DecompositionError as exc:
+        where = _DECOMPOSE_FIELDS.get(exc.field) or scenario_path or exc.field
+        raise BadInput(f"{where}: {exc.message}") from None
+    except ExecutorUnavailable as exc:
+        raise Unavailable(str(exc)) from None
+    except DirectoryBusy as exc:
+        _err(f"coopsim: {exc}")
+        raise typer.Exit(1) from None
+    _decomposition_table(result)
+    return result, *_report(result.path, result.plan.scenario, report)
+
+
+def _decomposition_table(result: Any) -> None:
+    """The slots compared and their Shapley values on stderr (the report holds the rest)."""
+    from rich.table import Table
+
+    plan = result.plan
+    console = _console()
+    if not console.is_terminal:
+        console.width = 140
+    held = ", ".join(f"{s} ({m})" for s, m in plan.held.items())
+    _err(
+        f"compared {len(plan.compared)} slots: {', '.join(plan.compared)}"
+        + (f"; held fixed by the scenario's governance.rules: {held}" if held else "")
+        + (f"; the same rule in both modes: {', '.join(plan.identical)}" if plan.identical else "")
+    )
+    totals = result.totals.set_index("output")
+    shown = [o for o in plan.outputs if o in totals.index][:DECOMPOSE_SHOWN]
+    if not shown:
+        return
+
+    def cell(value: float, low: float, high: float) -> str:
+        import math
+
+        if not math.isfinite(value):
+            return "–"
+        if math.isfinite(low) and math.isfinite(high):
+            return f"{value:+.2g} [{low:+.2g}, {high:+.2g}]"
+        return f"{value:+.2g}"
+
+    seeds = int(totals.loc[shown, "seeds"].min())
+    _err(
+        f"{plan.from_mode} → {plan.to_mode}: each slot's Shapley value [95% interval], "
+        f"{seeds} seed{'s' if seeds != 1 else ''}"
+    )
+    table = Table()
+    table.add_column("slot", no_wrap=True)
+    for output in shown:
+        table.add_column(output, justify="right", no_wrap=True)
+    effects = result.effects.set_index(["output", "slot"])
+    for slot in plan.compared:
+        table.add_row(
+            slot,
+            *(
+                cell(*effects.loc[(o, slot), ["shapley", "shapley_low", "shapley_high"]])
+                for o in shown
+            ),
+        )
+    table.add_row(
+        "difference",
+        *(cell(*totals.loc[o, ["difference", "difference_low", "difference_high"]]) for o in shown),
+        end_section=True,
+    )
+    table.add_row(
+        "interaction share",
+        *(
+            cell(
+                *totals.loc[
+                    o, ["interaction_share", "interaction_share_low", "interaction_share_high"]
+                ]
+            )
+            for o in shown
+        ),
+    )
+    console.print(table)
+
+
+@app.command()
+def decompose(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            help="Scenario file (YAML); optional with --resume.", metavar="SCENARIO.yaml"
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="The first mode: " + ", ".join(MODES) + ".", metavar="MODE"),
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The second mode.", metavar="MODE")] = None,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1, max=10_000, help="Seeds per composition (the same seeds in every composition)."
+        ),
+    ] = 10,
+    outputs: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated run outputs to decompose (default: sustainability_index, "
+            "cooperation_rate, participation_rate, mean_trust, public_value_total).",
+            metavar="A,B",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Root seed the seeds are drawn from (default: the scenario's)."),
+    ] = None,
+    steps: StepsOpt = None,
+    set_: SetOpt = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes.")] = None,
+    executor: ExecutorOption = None,
+    scheduler: SchedulerOption = None,
+    out: Annotated[
+        Path, typer.Option(help="Parent directory of decomposition directories.")
+    ] = Path("decompositions"),
+    resume: Annotated[
+        str | None,
+        typer.Option(help="Continue an interrupted decomposition directory.", metavar="DIR"),
+    ] = None,
+    report: ReportOpt = True,
+) -> None:
+    """Which rule slots account for the difference between two governance modes.
+
+    Runs every composition of the two modes' rules (each slot in which they differ takes
+    either mode's rule: up to 2^7 = 128 compositions) on the same seeds, and reports each
+    slot's Shapley value, its effect switched alone in the first mode and last in the second,
+    and the share of the difference due to interactions, with bootstrap intervals over seeds.
+    Slots the scenario's governance.rules sets are held fixed. Prints the directory; Ctrl-C
+    keeps the finished runs and prints the command that resumes.
+    """
+    with _guard():
+        result, reported, _ = run_decomposition(
+            scenario,
+            from_,
+            to,
+            seeds=seeds,
+            outputs=outputs,
+            seed=seed,
+            steps=steps,
+            sets=list(set_ or ()),
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
+            out=out,
+            resume=resume,
+            report=report,
+        )
+        typer.echo(str(result.path))
+        if not reported:
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -1,8 +1,14 @@
-"""``make demo``: the baseline scenario under all four governance modes, then where to look.
+"""``make demo``: the baseline scenario under all four governance modes, which rules make the
+difference, then where to look.
 
 Runs ``coopsim compare scenarios/baseline.yaml`` with a few seeds on every CPU, writes the
 comparison directory (and its report, when ``coopsim.report`` is installed) under
-``comparisons/``, and prints where the results, figures and report are.
+``comparisons/``; then decomposes the statism → governance difference by rule slot
+(``coopsim decompose``, 2 seeds and a shorter horizon, labelled so on its figure) under
+``decompositions/``; and prints where the results, figures and reports are.
+
+``python -m coopsim.demo [SEEDS [STEPS]]``: seeds of the comparison (default 8) and months of the
+decomposition's runs (default 120; 0 skips it).
 """
 
 from __future__ import annotations
@@ -11,6 +17,9 @@ import sys
 from pathlib import Path
 
 SEEDS = 8
+DECOMPOSITION = ("statism", "governance")
+DECOMPOSITION_SEEDS = 2
+DECOMPOSITION_STEPS = 120  # months: half the baseline's horizon, to keep the demo short
 
 
 def baseline_path() -> Path | None:
@@ -29,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     seeds = int(args[0]) if args and args[0].isdigit() else SEEDS
+    steps = int(args[1]) if len(args) > 1 and args[1].isdigit() else DECOMPOSITION_STEPS
     scenario = baseline_path()
     if scenario is None:
         print("coopsim demo: scenarios/baseline.yaml not found; run it from the repository root.")
@@ -61,8 +71,53 @@ def main(argv: list[str] | None = None) -> int:
         print("Report:     failed (see the message above)")
     else:
         print(f"Report:     not written here; try: coopsim report {path}")
+    if steps:
+        decomposed = _decomposition(cli, typer, shown, steps)
+        if decomposed is None:
+            return 1
+        reported = reported and decomposed
     print("Next: docs/TUTORIAL.md walks from here to a scenario of your own.")
     return 0 if reported else 1
+
+
+def _decomposition(cli, typer, shown: Path, steps: int) -> bool | None:
+    """Which rule slots account for the statism → governance difference; whether its report
+    succeeded (None: it failed)."""
+    first, second = DECOMPOSITION
+    seeds = DECOMPOSITION_SEEDS
+    command = (
+        f"coopsim decompose {shown} --from {first} --to {second} --seeds {seeds} --steps {steps}"
+    )
+    print()
+    print(f"coopsim demo: which rules make {second} differ from {first}?")
+    print(f"  every composition of their rules, {seeds} seeds, {steps} months")
+    print(f"  (the same as: {command})", flush=True)
+    try:
+        with cli._guard():
+            result, reported, report = cli.run_decomposition(
+                str(shown),
+                first,
+                second,
+                seeds=seeds,
+                steps=steps,
+                out=Path("decompositions"),
+                command=command,
+            )
+    except typer.Exit:
+        return None
+    path = result.path
+    print()
+    print(f"Results:    {path}/")
+    print(f"  each slot's Shapley value and one-at-a-time effects: {path / 'effects.csv'}")
+    print(f"  per output, the difference and its interaction share: {path / 'totals.parquet'}")
+    waterfall = path / "figures" / "waterfall_sustainability_index.png"
+    if waterfall.exists():
+        print(f"Figure:     {waterfall}")
+    if report is not None:
+        print(f"Report:     {report}")
+    elif not reported:
+        print("Report:     failed (see the message above)")
+    return reported
 
 
 if __name__ == "__main__":

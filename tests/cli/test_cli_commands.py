@@ -450,17 +450,29 @@ def test_a_failing_report_keeps_the_results(tmp_path, monkeypatch, runner):
     assert "the results are saved, but the report failed: RuntimeError: no fonts" in result.stderr
 
 
-def test_demo_compares_the_baseline(tmp_path, monkeypatch, capsys):
+def test_demo_compares_the_baseline_and_decomposes_a_difference(tmp_path, monkeypatch, capsys):
     from coopsim import demo
 
     monkeypatch.chdir(tmp_path)
-    assert demo.main(["1"]) == 0
+    assert demo.main(["1", "12"]) == 0  # 1 seed per mode; the decomposition's runs 12 months
     printed = capsys.readouterr().out
     assert "Results:" in printed and "comparison.csv" in printed
     (path,) = (tmp_path / "comparisons").iterdir()
     meta = json.loads((path / "metadata.json").read_text())
     assert meta["modes"] == ["statism", "pluralism", "corporatism", "governance"]
     assert meta["status"] == "complete" and meta["command"].startswith("coopsim compare ")
+    (path,) = (tmp_path / "decompositions").iterdir()
+    meta = json.loads((path / "metadata.json").read_text())
+    assert meta["kind"] == "decomposition" and meta["status"] == "complete"
+    assert (
+        meta["decomposition"]["from"] == "statism" and meta["decomposition"]["to"] == "governance"
+    )
+    assert meta["decomposition"]["steps"] == 12 and meta["decomposition"]["scenario_steps"] == 240
+    assert meta["runs_planned"] == 128 * 2
+    assert (
+        f"Figure:     decompositions/{path.name}/figures/waterfall_sustainability_index.png"
+        in printed
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -38,7 +38,14 @@ from coopsim.runs.run import Interrupted, command_line, graceful_interrupt
 from coopsim.scenario import Problem, ScenarioError, scenario_to_dict
 from coopsim.scenario.sweep import Sweep, dump_sweep, load_sweep, sweep_from_dict
 
-__all__ = ["TASK_SECONDS", "SweepInterrupted", "code_digest", "run_sweep", "sweep_digest"]
+__all__ = [
+    "TASK_SECONDS",
+    "SweepInterrupted",
+    "code_digest",
+    "resume_command",
+    "run_sweep",
+    "sweep_digest",
+]
 
 TASK_SECONDS = 1.5  # target duration of one task (batch of runs)
 MAX_BATCH_RUNS = 5_000
@@ -51,12 +58,19 @@ WORKER_MODULES = ("coopsim.experiments.worker",)  # what local workers import be
 Progress = Callable[[int, int], None]
 
 
+def resume_command(path: Path, kind: str = "sweep") -> str:
+    """The command that continues the directory ``path`` (a sweep, or a decomposition)."""
+    if kind == "decomposition":
+        return f"coopsim decompose --resume {path}"
+    return f"coopsim sweep {path / 'sweep.yaml'} --resume {path}"
+
+
 class SweepInterrupted(Interrupted):
     """Ctrl-C stopped the sweep; finished runs are kept and ``resume_command`` continues it."""
 
-    def __init__(self, path: Path, done: int, total: int):
+    def __init__(self, path: Path, done: int, total: int, kind: str = "sweep"):
         super().__init__(path, done, total, unit="runs")
-        self.resume_command = f"coopsim sweep {path / 'sweep.yaml'} --resume {path}"
+        self.resume_command = resume_command(path, kind)
         self.args = (f"{self.args[0]}; resume with: {self.resume_command}",)
 
 
@@ -107,6 +121,8 @@ def run_sweep(
     command: str | None = None,
     overrides: Sequence[Any] = (),
     flush_seconds: float = FLUSH_SECONDS,
+    kind: str = "sweep",
+    details: Mapping[str, Any] | None = None,
 ) -> Path:
     """Run a sweep into a new sweep directory under ``out`` (or continue ``resume``).
 
@@ -114,24 +130,37 @@ def run_sweep(
     in this process) or ``"dask"`` (a new ``LocalCluster`` of ``workers``); ``scheduler``: the
     address of an existing Dask scheduler. ``progress``: a bar on stderr, False, or a callable
     ``(done, total)``. Finished batches are written as one Parquet part every ``flush_seconds``
-    (0: one part per batch; a killed sweep loses at most that much work). Returns the sweep
-    directory. Raises ``ScenarioError`` for an invalid
-    sweep and ``SweepInterrupted`` on Ctrl-C.
+    (0: one part per batch; a killed sweep loses at most that much work). ``kind`` and
+    ``details`` go to a new directory's metadata.json (a decomposition is a sweep of rule
+    compositions: ``coopsim.experiments.decomposition``). Returns the sweep directory. Raises
+    ``ScenarioError`` for an invalid sweep and ``SweepInterrupted`` on Ctrl-C.
     """
 
     def make(runs: int) -> Any:
         return make_executor(executor, workers, scheduler, runs, WORKER_MODULES)
 
     with contextlib.ExitStack() as held:  # the directory's lock, while this process writes
+        labels = {"kind": kind, **(details or {})}
         return _run(
-            spec_or_path, resume, overrides, out, make, held, progress, command, flush_seconds
+            spec_or_path,
+            resume,
+            overrides,
+            out,
+            make,
+            held,
+            progress,
+            command,
+            flush_seconds,
+            labels,
         )
 
 
-def _run(spec_or_path, resume, overrides, out, make, held, progress, command, flush_seconds):
+def _run(
+    spec_or_path, resume, overrides, out, make, held, progress, command, flush_seconds, labels
+):
     runner = None
     if resume is not None:
-        store, sweep, design = _reopen(Path(resume), spec_or_path, overrides, held)
+        store, sweep, design = _reopen(Path(resume), spec_or_path, overrides, held, labels)
     else:
         if spec_or_path is None:
             raise TypeError("run_sweep needs a sweep (or resume=DIR)")
@@ -140,7 +169,7 @@ def _run(spec_or_path, resume, overrides, out, make, held, progress, command, fl
         # installed, no scheduler at that address) leaves no sweep directory behind.
         runner = make(sweep.n_runs)
         try:
-            store, design = _create(sweep, out)
+            store, design = _create(sweep, out, labels)
             held.enter_context(store.writing())
         except BaseException:
             runner.close(cancel=True)
@@ -169,7 +198,9 @@ def _header() -> str:
     )
 
 
-def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
+def _create(
+    sweep: Sweep, out: str | Path, labels: Mapping[str, Any]
+) -> tuple[SweepStore, pd.DataFrame]:
     text = dump_sweep(sweep, header=_header())
     design = design_table(sweep)
     path = io.new_output_dir(out, sweep.name, io.short_hash(text))
@@ -178,17 +209,18 @@ def _create(sweep: Sweep, out: str | Path) -> tuple[SweepStore, pd.DataFrame]:
         store.prepare()
         io.atomic_write_text(store.sweep_file, text)
         store.write_design(design)
-        store.write_metadata(_metadata(sweep, path))
+        store.write_metadata(_metadata(sweep, path, labels))
     except BaseException:  # no run yet: leave no directory without metadata.json behind
         shutil.rmtree(path, ignore_errors=True)
         raise
     return store, store.read_design()
 
 
-def _metadata(sweep: Sweep, path: Path) -> dict[str, Any]:
-    """A new sweep directory's metadata (no session yet)."""
+def _metadata(sweep: Sweep, path: Path, labels: Mapping[str, Any]) -> dict[str, Any]:
+    """A new sweep directory's metadata (no session yet); ``labels``: its kind and details."""
+    kind = labels.get("kind", "sweep")
     return {
-        "kind": "sweep",
+        "kind": kind,
         "status": "created",
         "name": sweep.name,
         "source": sweep.source,
@@ -206,12 +238,19 @@ def _metadata(sweep: Sweep, path: Path) -> dict[str, Any]:
         "code_digest": code_digest(),
         "created_utc": io.utc_now().isoformat(),
         "sessions": [],
-        "resume": f"coopsim sweep {path / 'sweep.yaml'} --resume {path}",
+        "resume": resume_command(path, kind),
+        **{k: v for k, v in labels.items() if k != "kind"},
         **io.environment(),
     }
 
 
-def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.ExitStack):
+def _reopen(
+    path: Path,
+    spec: Any,
+    overrides: Sequence[Any],
+    held: contextlib.ExitStack,
+    labels: Mapping[str, Any],
+):
     store = SweepStore(path)
     if not store.sweep_file.is_file():
         raise ScenarioError(
@@ -230,7 +269,7 @@ def _reopen(path: Path, spec: Any, overrides: Sequence[Any], held: contextlib.Ex
         )
     stored = load_sweep(store.sweep_file)
     if not store.read_metadata():  # deleted or unreadable: rebuilt from what the directory holds
-        meta = _metadata(stored, path)
+        meta = _metadata(stored, path, labels)
         meta.update(status="rebuilt", rebuilt_utc=io.utc_now().isoformat())
         store.write_metadata(meta)
     recorded = store.read_metadata().get("digest")
@@ -525,7 +564,7 @@ def _execute(store, sweep, design, *, make, runner=None, progress, command, flus
     )
     if interrupted:
         save("interrupted")
-        raise SweepInterrupted(store.path, finished, total)
+        raise SweepInterrupted(store.path, finished, total, meta.get("kind", "sweep"))
     save("complete" if not failed else "complete_with_failures")
     return store.path
 

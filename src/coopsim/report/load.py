@@ -1,4 +1,5 @@
-"""Reading result directories: a run, a comparison of modes, or a parameter sweep.
+"""Reading result directories: a run, a comparison of modes, or a parameter sweep (a
+decomposition by rule slot is a sweep; ``coopsim.experiments.decomposition`` reads it).
 
 A run and a comparison are read into the same shape (``Results``): every table carries ``mode``
 and ``seed`` columns, so each figure draws one run or many the same way. A sweep is read into
@@ -29,8 +30,8 @@ __all__ = [
     "scenario_events",
 ]
 
-Kind = Literal["run", "comparison", "sweep", "calibration"]
-KINDS: tuple[str, ...] = ("run", "comparison", "sweep", "calibration")
+Kind = Literal["run", "comparison", "sweep", "calibration", "decomposition"]
+KINDS: tuple[str, ...] = ("run", "comparison", "sweep", "calibration", "decomposition")
 # Columns of a sweep's tables that are neither parameters nor outputs to report: the design's own
 # and the run outputs that identify or describe a run rather than measure it.
 BOOKKEEPING = {"run_id", "point", "seed", "replicate", "error"} | set(
@@ -72,8 +73,8 @@ def _read_parquet(path: Path) -> pd.DataFrame | None:
 
 
 def detect_kind(directory: str | Path) -> Kind:
-    """``run``, ``comparison``, ``sweep`` or ``calibration``: from metadata.json's ``kind``,
-    else from the files."""
+    """``run``, ``comparison``, ``sweep``, ``calibration`` or ``decomposition``: from
+    metadata.json's ``kind``, else from the files."""
     path = Path(directory)
     if not path.is_dir():
         raise ReportError(f"{path}: no such directory")
@@ -165,8 +166,8 @@ def load_results(directory: str | Path) -> Results:
     """Read a run or comparison directory."""
     path = Path(directory)
     kind = detect_kind(path)
-    if kind == "sweep":
-        raise ReportError(f"{path}: a sweep directory (use load_sweep)")
+    if kind in ("sweep", "decomposition"):
+        raise ReportError(f"{path}: a {kind} directory (use load_sweep)")
     metadata = _read_json(path / "metadata.json")
     scenario = _read_yaml(path / "scenario.yaml")
     timeseries = _read_parquet(path / "timeseries.parquet")

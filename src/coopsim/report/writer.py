@@ -1,9 +1,9 @@
 """``write_report(DIR)``: figures into ``DIR/figures/`` and a readable report beside them.
 
-The directory's kind (run, comparison or sweep) decides what is drawn. ``report.html`` is
-self-contained (figures embedded, no network); ``report.md`` links the figure files. Every file
-is written atomically (a temporary file in the same directory, then a rename), and nothing is
-written outside ``DIR``.
+The directory's kind (run, comparison, sweep, calibration or decomposition) decides what is
+drawn. ``report.html`` is self-contained (figures embedded, no network); ``report.md`` links the
+figure files. Every file is written atomically (a temporary file in the same directory, then a
+rename), and nothing is written outside ``DIR``.
 """
 
 from __future__ import annotations
@@ -1118,6 +1118,26 @@ def _calibration_document(directory: Path, formats: Sequence[str] | None) -> Doc
 
 
 # --------------------------------------------------------------------------------------------------
+# Decompositions by rule slot
+
+
+def _decomposition_document(
+    directory: Path, formats: Sequence[str] | None
+) -> tuple[Document, dict[str, Any]]:
+    from coopsim.report.decomposition import decomposition_document
+    from coopsim.report.load import _read_json, _read_yaml
+
+    meta = _read_json(directory / "metadata.json")
+    spec = _read_yaml(directory / "sweep.yaml")
+    scenario = spec.get("scenario") if isinstance(spec.get("scenario"), dict) else {}
+    figs = _Figures(directory, _formats(scenario) if formats is None else formats)
+    doc = decomposition_document(directory, figs, meta)
+    _problems(doc, figs.problems)
+    _provenance(doc, meta, directory)
+    return doc, scenario
+
+
+# --------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -1154,14 +1174,15 @@ def write_report(
 ) -> Path:
     """Draw the figures that apply to ``directory`` and write its report.
 
-    ``directory`` is a run, comparison or sweep directory (detected from metadata.json or the
-    files). Figures go to ``directory/figures/`` in the formats of the scenario's
-    ``output.figures`` (PNG by default; none when it is empty), or as ``formats`` says. The
-    report is ``report.md``, ``report.html`` (self-contained: figures embedded) or both, as the
-    scenario's ``output.report`` says (both where it says none: this call asks for one), or as
-    ``report`` (markdown, html, both) says. Returns the path of report.html if it was written,
-    else of report.md. ``OutsideDirectory`` (a ``ValueError``), before anything is written,
-    where ``figures/`` or a file the report writes is a symbolic link.
+    ``directory`` is a run, comparison, sweep, calibration or decomposition directory
+    (detected from metadata.json or the files). Figures go to ``directory/figures/`` in the
+    formats of the scenario's ``output.figures`` (PNG by default; none when it is empty), or as
+    ``formats`` says. The report is ``report.md``, ``report.html`` (self-contained: figures
+    embedded) or both, as the scenario's ``output.report`` says (both where it says none: this
+    call asks for one), or as ``report`` (markdown, html, both) says. Returns the path of
+    report.html if it was written, else of report.md. ``OutsideDirectory`` (a ``ValueError``),
+    before anything is written, where ``figures/`` or a file the report writes is a symbolic
+    link.
     """
     path = Path(directory)
     _check_inside(path)
@@ -1170,6 +1191,8 @@ def write_report(
         doc, scenario = _calibration_document(path, formats), {}
     elif kind == "sweep":
         doc, scenario = _sweep_document(path, formats)
+    elif kind == "decomposition":
+        doc, scenario = _decomposition_document(path, formats)
     else:
         doc, scenario = _run_document(path, formats)
     written = _reports(scenario, report)
