@@ -609,7 +609,8 @@ _MEMBER: tuple[Output | str, ...] = (
          "`founding` (a proposal) or `renewal` (at the end of a term).", role="context",
          values=NEGOTIATION_KINDS),
     _out("partnership", "member", "int", "Partnership", "",
-         "The partnership the talks founded or renewed (none where talks to found one failed).",
+         "The partnership the talks founded or renewed (none where talks to found one failed; a "
+         "partnership whose renewal failed dissolved).",
          role="context", missing="the talks failed to found a partnership", **_COUNT),
     _out("organisation", "member", "str", "Organisation", "", "Name of the member.",
          role="key"),

@@ -84,7 +84,7 @@ def _conceded(drafts, lead, values, weight, concession):
 
 
 @dataclass(frozen=True)
-class Table:
+class BaseTerms:
     """What the rules put on the table whatever the concession: per drafted member."""
 
     drafts: Drafts
@@ -99,7 +99,7 @@ class Table:
     outside: np.ndarray
 
 
-def table(model: CoopModel, drafts: Drafts, understood: np.ndarray) -> Table:
+def base_terms(model: CoopModel, drafts: Drafts, understood: np.ndarray) -> BaseTerms:
     """The rules' terms before any concession; ``understood`` is each member's shared
     understanding before the talks."""
     rules, p = model.mode, model.config.partnerships
@@ -116,7 +116,7 @@ def table(model: CoopModel, drafts: Drafts, understood: np.ndarray) -> Table:
     rounds = rules.aggregation.rounds(model)
     understanding = 1.0 - (1.0 - understood) * (1.0 - p.dialogue_learning) ** rounds
     refusal = rules.choice.refusal_cost(model, drafts, units)
-    return Table(
+    return BaseTerms(
         drafts, lead, commitment, pledged, units, weight,
         rules.aggregation.control(model, drafts), rules.payoff.shares(model, drafts, units),
         understanding, model.config.production.stand_alone * units - refusal,
@@ -127,10 +127,10 @@ def offer(model: CoopModel, drafts: Drafts, concession: np.ndarray, understood: 
     """The terms the rules make for each drafted partnership, with the lead conceding
     ``concession`` (F,) of its control and share; ``understood`` is each member's shared
     understanding before the talks."""
-    return offer_at(model, table(model, drafts, understood), concession)
+    return offer_at(model, base_terms(model, drafts, understood), concession)
 
 
-def offer_at(model: CoopModel, base: Table, concession: np.ndarray) -> Offer:
+def offer_at(model: CoopModel, base: BaseTerms, concession: np.ndarray) -> Offer:
     """The offer on ``base`` with the lead conceding ``concession`` (F,)."""
     rules, p = model.mode, model.config.partnerships
     drafts, lead = base.drafts, base.lead
@@ -221,7 +221,7 @@ def best_offer(model: CoopModel, drafts: Drafts, understood: np.ndarray, fewest:
         (np.arange(g)[:, None] * f + drafts.group[None, :]).ravel(),
         np.tile(drafts.considered, g),
     )
-    base = table(model, tiled, np.tile(understood, g))
+    base = base_terms(model, tiled, np.tile(understood, g))
     values = lead_expects(model, offer_at(model, base, np.repeat(levels, f)), np.tile(fewest, g))
     values = values.reshape(g, f)
     best = np.zeros(f)
@@ -279,21 +279,21 @@ def negotiate(
     objective = np.zeros((f, model.orgs.goals.shape[1]))
     at_table = np.arange(m)  # drafted members still at the table
     for _ in range(max(drafts.sizes.max(initial=1), 1)):
-        table, parts = subset(drafts, at_table)
-        terms = offer(model, table, concession[parts], understood[at_table])
+        sitting, parts = subset(drafts, at_table)
+        terms = offer(model, sitting, concession[parts], understood[at_table])
         says_yes = terms.surplus > 0
         for name, values in seen.items():
             values[at_table] = getattr(terms, name)
         accepted[at_table] = says_yes
         objective[parts] = terms.objective
-        yes = np.bincount(table.group, weights=says_yes, minlength=len(table))
-        lead_yes = np.zeros(len(table), dtype=bool)
-        lead_yes[table.group[says_yes & terms.is_lead]] = True
-        everyone = yes == table.sizes
+        yes = np.bincount(sitting.group, weights=says_yes, minlength=len(sitting))
+        lead_yes = np.zeros(len(sitting), dtype=bool)
+        lead_yes[sitting.group[says_yes & terms.is_lead]] = True
+        everyone = yes == sitting.sizes
         failed = ~lead_yes | (yes - 1 < fewest[parts]) | (every_seat & ~everyone)
         agreed[parts[everyone & ~failed]] = True
         going_on = ~everyone & ~failed
-        at_table = at_table[going_on[table.group] & says_yes]
+        at_table = at_table[going_on[sitting.group] & says_yes]
         if not len(at_table):
             break
     return Talks(
@@ -422,7 +422,7 @@ def renew(model: CoopModel, state: StepState) -> None:
     fewest = np.full(len(pids), model.config.partnerships.min_members - 1)
     concession, _ = best_offer(model, drafts, understood, fewest)
     talks = negotiate(model, drafts, concession, understood, fewest, every_seat=False)
-    record_talks(model, state, talks, "renewal", np.where(talks.agreed, pids, -1))
+    record_talks(model, state, talks, "renewal", pids)
     stay = talks.joins
     keep = rows[stay]
     for name in MEMBER_TERMS:
