@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from coopsim.scenario import load_scenario
 from coopsim.validation.scenario_claims import (
     CLAIMS,
     Claim,
@@ -72,6 +74,29 @@ def _claim(scenario: str, name: str) -> tuple[ScenarioClaims, Claim]:
 
 def test_every_bundled_scenario_has_claims():
     assert sorted(p.stem for p in SCENARIOS.glob("*.yaml")) == sorted(CLAIMS)
+
+
+def _description(scenario: str) -> str:
+    return load_scenario(SCENARIOS / f"{scenario}.yaml").description
+
+
+@pytest.mark.parametrize("scenario", sorted(CLAIMS))
+def test_every_set_a_description_suggests_loads(scenario):
+    suggested = re.findall(r"--set '?([^'`]+?)'?(?=`| --set)", _description(scenario))
+    for override in suggested:
+        load_scenario(SCENARIOS / f"{scenario}.yaml", [override])
+
+
+@pytest.mark.parametrize("scenario", sorted(CLAIMS))
+def test_the_claims_run_what_the_description_suggests(scenario):
+    """Every override an arm adds is one the description suggests (other than a mode, or the
+    run without its shocks as a control)."""
+    text = _description(scenario)
+    for arm, overrides in CLAIMS[scenario].arms.items():
+        for override in overrides:
+            if override.startswith("governance.mode=") or override == "shocks=[]":
+                continue
+            assert f"--set {override}" in text, f"{scenario}/{arm}: {override} is not suggested"
 
 
 @pytest.mark.slow

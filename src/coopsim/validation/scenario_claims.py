@@ -427,6 +427,7 @@ def _china() -> ScenarioClaims:
         "hazard": Summary("dissolution_hazard"),
         "cooperation": Summary("cooperation_rate"),
         "completed": Summary("partnerships_completed"),
+        "life": Summary("partnership_life_restricted"),
         "low_trust": Summary("dissolved_low_trust"),
         "goal_conflict": Summary("dissolved_goal_conflict"),
     }
@@ -444,6 +445,8 @@ def _china() -> ScenarioClaims:
                   f"{remedy}:cooperation", "reform:cooperation", +1, cooperation),
             claim(f"{remedy}-more-completed", f"{remedy}: more partnerships completed",
                   f"{remedy}:completed", "reform:completed", +1, 5),
+            claim(f"{remedy}-shorter-life", f"{remedy}: partnerships end sooner (completed)",
+                  f"{remedy}:life", "reform:life", -1, 2),
         ]  # fmt: skip
     claims.append(
         claim("reward-adds-nothing", "a higher reward adds nothing to the hybrid (±0.02)",
@@ -520,6 +523,8 @@ def _kobe() -> ScenarioClaims:
               loss["statism"], loss["corporatism"], +1, 0.1),
         claim("loss-statism-governance", "statism loses more than governance",
               loss["statism"], loss["governance"], +1, 0.5),
+        claim("governance-value-holds", "governance: public value does not fall",
+              loss["governance"], 0, -1, 0.02),
         claim("governance-ngo-led", "governance: NGOs and citizen groups lead most",
               "governance:ngo_led", 0.5, +1, 0.05),
     )  # fmt: skip
