@@ -8,7 +8,6 @@ Figures; ``calibration_document`` assembles the report.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from coopsim.report.document import Document, Heading, Paragraph, Table
+from coopsim.report.document import Document, Heading, Paragraph, Table, number
 from coopsim.report.figures import grid_shape
 from coopsim.report.style import OKABE_ITO, new_figure, style
 
@@ -48,18 +47,6 @@ def load_calibration_tables(directory: str | Path) -> dict[str, pd.DataFrame | N
     d = Path(directory)
     names = ("posterior", "intervals", "generations", "predictive", "checks", "best")
     return {name: _read(d / f"{name}.parquet") for name in names}
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "—" if value is None else str(value)
-    if not math.isfinite(x):
-        return "—"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
 
 
 def plot_posterior(posterior: pd.DataFrame, intervals: pd.DataFrame) -> Figure:
@@ -221,7 +208,7 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
         ("Seed", str(calibration.seed)),
     ]
     if meta.get("duration_seconds") is not None:
-        rows.append(("Wall time", f"{_fmt(meta['duration_seconds'])} s"))
+        rows.append(("Wall time", f"{number(meta['duration_seconds'])} s"))
     if meta.get("status"):
         rows.append(("Status", str(meta["status"])))
     doc.add(Table(["", ""], rows))
@@ -268,12 +255,12 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
             interval_rows.append(
                 [
                     f"`{r['parameter']}`",
-                    f"{_fmt(r['prior_low'])} – {_fmt(r['prior_high'])}"
+                    f"{number(r['prior_low'])} – {number(r['prior_high'])}"
                     + (" (log)" if r.get("scale") == "log" else ""),
-                    _fmt(r["median"]),
-                    f"[{_fmt(r['q90_low'])}, {_fmt(r['q90_high'])}]",
-                    f"[{_fmt(r['q95_low'])}, {_fmt(r['q95_high'])}]",
-                    _fmt(r["width_ratio"], 2),
+                    number(r["median"]),
+                    f"[{number(r['q90_low'])}, {number(r['q90_high'])}]",
+                    f"[{number(r['q95_low'])}, {number(r['q95_high'])}]",
+                    number(r["width_ratio"], 2),
                     str(r["verdict"]),
                 ]
             )
@@ -317,10 +304,10 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
         top = best.iloc[0]
         doc.add(
             Paragraph(
-                f"The parameter set closest to the targets (distance {_fmt(top['distance'])}; 1 "
+                f"The parameter set closest to the targets (distance {number(top['distance'])}; 1 "
                 "means every fitted target within its tolerance) is written as `calibrated.yaml`, "
                 "a scenario re-runnable as it is: "
-                + ", ".join(f"`{p}` = {_fmt(top[p], 4)}" for p in calibration.names)
+                + ", ".join(f"`{p}` = {number(top[p], 4)}" for p in calibration.names)
                 + "."
             )
         )
@@ -342,10 +329,10 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
                 [
                     [
                         "prior sample" if r["generation"] < 0 else str(int(r["generation"])),
-                        _fmt(r["epsilon"]),
+                        number(r["epsilon"]),
                         str(int(r["evaluations"])),
-                        _fmt(r.get("acceptance_rate"), 2),
-                        _fmt(r.get("ess")),
+                        number(r.get("acceptance_rate"), 2),
+                        number(r.get("ess")),
                     ]
                     for r in generations.to_dict("records")
                 ],
@@ -375,9 +362,9 @@ def calibration_document(directory: Path, figs: Any, meta: dict[str, Any]) -> Do
                     r["target"],
                     r["use"],
                     r["compared"],
-                    _fmt(r.get("median")),
-                    f"[{_fmt(r.get('q90_low'))}, {_fmt(r.get('q90_high'))}]",
-                    _fmt(r.get("share"), 2),
+                    number(r.get("median")),
+                    f"[{number(r.get('q90_low'))}, {number(r.get('q90_high'))}]",
+                    number(r.get("share"), 2),
                     str(r["verdict"]),
                 ]
                 for r in checks.to_dict("records")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from coopsim.report.document import Document, Heading, Paragraph, Table
+from coopsim.report.document import Document, Heading, Paragraph, Table, number
 from coopsim.report.figures import empty_figure, grid_shape
 from coopsim.report.style import OKABE_ITO, indicator_label, indicator_unit, new_figure, style
 
@@ -28,23 +28,11 @@ MAX_OUTPUTS = 8  # outputs drawn; the tables hold all
 GAIN, LOSS, END = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#8C8C8C"
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "—" if value is None else str(value)
-    if not math.isfinite(x):
-        return "—"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
-
 def _interval(row: Any, name: str) -> str:
     low, high = row.get(f"{name}_low"), row.get(f"{name}_high")
-    text = _fmt(row.get(name))
+    text = number(row.get(name))
     if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
-        text += f" [{_fmt(low)}, {_fmt(high)}]"
+        text += f" [{number(low)}, {number(high)}]"
     return text
 
 
@@ -130,7 +118,7 @@ def plot_waterfall(
         share = total["interaction_share"]
         subtitle = f"difference {_interval(total, 'difference')}"
         if np.isfinite(share):
-            subtitle += f"; interaction share {_fmt(share, 2)}"
+            subtitle += f"; interaction share {number(share, 2)}"
         subtitle += " — bars: Shapley values, whiskers: 95% intervals over seeds"
         ax.set_title(subtitle + (f"\n{note}" if note else ""), fontsize=9, fontweight="normal")
         fig.suptitle(title)
@@ -257,7 +245,7 @@ def _output_section(doc: Document, figs: Any, result: Any, output: str, note: st
                 str(row["slot"]),
                 f"{row['from_rule']} → {row['to_rule']}",
                 _interval(row, "shapley"),
-                _fmt(share, 2),
+                number(share, 2),
                 _interval(row, "effect_in_from"),
                 _interval(row, "effect_in_to"),
             ]
@@ -300,7 +288,7 @@ def _output_section(doc: Document, figs: Any, result: Any, output: str, note: st
             Table(
                 ["slots switched together", "Harsanyi dividend"],
                 [
-                    [str(r["slots"]).replace("+", " + "), _fmt(r["dividend"])]
+                    [str(r["slots"]).replace("+", " + "), number(r["dividend"])]
                     for _, r in top.iterrows()
                 ],
                 caption="The largest interactions: what slots add only when switched together",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from coopsim.io import printable
 
@@ -22,9 +24,24 @@ __all__ = [
     "Heading",
     "Paragraph",
     "Table",
+    "number",
     "render_html",
     "render_markdown",
 ]
+
+
+def number(value: Any, digits: int = 3) -> str:
+    """A number for a table: ``digits`` significant digits (thousands whole, separated), '—'
+    when missing or not finite; text as it is."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—" if value is None else str(value)
+    if not math.isfinite(x):
+        return "—"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
 
 
 @dataclass
