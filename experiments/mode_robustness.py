@@ -208,6 +208,7 @@ def analyse(
                 "min": float(np.nanmin(values)),
                 "max": float(np.nanmax(values)),
                 "points": int(finite.sum()),
+                "flips": int(flipped.sum()),
                 "flip_share": float(flipped.sum() / finite.sum()),
             }
         )
@@ -266,7 +267,7 @@ def report(morris_frame: pd.DataFrame, flips: pd.DataFrame, boxes: pd.DataFrame,
         lines.append(
             f"| {r.contrast} | {r.default:+.3g} [{r.default_low:+.3g}, {r.default_high:+.3g}] | "
             f"{r.mean:+.3g} | {r.min:+.3g} | {r.max:+.3g} | "
-            f"{r.flip_share:.0%} | {tops} |"
+            f"{r.flips}/{r.points} ({r.flip_share:.0%}) | {tops} |"
         )
     if len(boxes):
         lines += [
@@ -315,8 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = (
         f"Morris, {args.trajectories} trajectories, {args.levels} levels, {args.replicates} "
-        f"replicates per point, {size}; 4 modes; wall {wall:.0f} s with {args.workers} "
-        "workers.\n\n"
+        f"replicates per point, {size}; 4 modes; "
+        + (
+            "analysed from finished sweeps.\n\n"
+            if args.analyse
+            else f"wall {wall:.0f} s with {args.workers} workers.\n\n"
+        )
     )
     (args.out / "robustness.md").write_text(header + text)
     print(header + text)
