@@ -34,7 +34,11 @@ from scipy import stats
 
 from coopsim.model.metrics import kaplan_meier
 from coopsim.report.style import MODE_COLOURS
+from coopsim.survival import incidence_curve
 from coopsim.validation.patterns import (
+    CROWDING_MODES,
+    CROWDING_REGIMES,
+    INCIDENCE_AGE,
     MODES,
     PATTERNS,
     SHOCK_DURATION,
@@ -221,8 +225,20 @@ REGIME_LABELS = {
     "sanction_only": "sanctions only (immediate)",
     "reward_graduated": "rewards + graduated sanctions",
     "reward_sanction": "rewards + immediate sanctions",
-    "sanctions_removed": "sanctions only, removed half-way\n(identical to sanctions only before)",
+    "sanctions_removed": "sanctions only, removed half-way",
 }
+
+
+def regime_label(mode: str, regime: str) -> str:
+    """What a regime is under a mode's rules (a rule that pays no rewards or does not graduate
+    makes some regimes the same run; docs/VALIDATION.md, pattern 3)."""
+    if mode == "corporatism" and regime == "reward_graduated":
+        return "graduated sanctions (no rewards paid)"
+    if mode == "pluralism" and regime == "reward_sanction":
+        return "rewards + sanctions"
+    return REGIME_LABELS[regime]
+
+
 REGIME_COLOURS = {
     "none": "#616161",
     "sanction_only": "#c62828",
@@ -235,40 +251,40 @@ REGIME_COLOURS = {
 def figure_3(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     frame = results.of(3)
     n = steps[3]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1.3, 1])
-    ax = axes[0]
-    for arm, label in REGIME_LABELS.items():
-        mean, half = band([s["mean_motivation"] for s in results.series[3][arm]])
-        t = np.arange(1, len(mean) + 1)
-        ax.plot(t, mean, color=REGIME_COLOURS[arm], label=label)
-        ax.fill_between(t, mean - half, mean + half, color=REGIME_COLOURS[arm], alpha=0.15, lw=0)
-    ax.axvline(n // 2, color="#ef6c00", ls=":", lw=1)
-    ax.text(
-        n // 2 + 2,
-        ax.get_ylim()[0],
-        "sanctions removed",
-        color="#ef6c00",
-        fontsize=7.5,
-        va="bottom",
-    )
-    ax.set_xlabel("step (month)")
-    ax.set_ylabel("mean intrinsic motivation (net of crowding)")
-    ax.set_title("Governance mode: motivation under each incentive regime")
-    ax.legend(fontsize=7.5, loc="lower left")
-    ax = axes[1]
-    arms = list(REGIME_LABELS)
-    values = [arm_values(frame, a, "cooperation") for a in arms]
-    for i, (a, v) in enumerate(zip(arms, values, strict=True)):
-        m, h = mean_ci(v)
-        ax.errorbar(m, i, xerr=h, fmt="o", color=REGIME_COLOURS[a], capsize=3)
-    ax.set_yticks(range(len(arms)), [REGIME_LABELS[a] for a in arms], fontsize=7.5)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"cooperation rate, last {window(n)} steps")
-    ax.set_title("Cooperation (mean, 95% CI)")
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.4), height_ratios=[1.3, 1])
+    for col, m in enumerate(CROWDING_MODES):
+        arms = [*CROWDING_REGIMES[m], "sanctions_removed"]
+        ax = axes[0, col]
+        for a in arms:
+            runs = results.series[3].get(f"{m}/{a}", [])
+            if not runs:
+                continue
+            mean, half = band([s["mean_motivation"] for s in runs])
+            t = np.arange(1, len(mean) + 1)
+            ax.plot(t, mean, color=REGIME_COLOURS[a], label=regime_label(m, a))
+            ax.fill_between(t, mean - half, mean + half, color=REGIME_COLOURS[a], alpha=0.15, lw=0)
+        ax.axvline(n // 2, color="#ef6c00", ls=":", lw=1)
+        ax.set_xlabel("step (month)")
+        a_name = "3a" if m == "governance" else f"3{m[0]}-a"
+        row = effects.loc[effects["contrast"] == a_name].iloc[0]
+        ax.set_title(
+            f"{m}: motivation\nsanctions only − none {row['diff']:+.3f} "
+            f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]",
+            fontsize=8.5,
+        )
+        ax.legend(fontsize=6.5, loc="lower left")
+        ax = axes[1, col]
+        values = [arm_values(frame, f"{m}/{a}", "cooperation") for a in arms]
+        for i, (a, v) in enumerate(zip(arms, values, strict=True)):
+            mean, h = mean_ci(v)
+            ax.errorbar(mean, i, xerr=h, fmt="o", color=REGIME_COLOURS[a], capsize=3)
+        ax.set_yticks(range(len(arms)), [regime_label(m, a) for a in arms], fontsize=6.5)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"cooperation rate, last {window(n)} steps", fontsize=8)
+    axes[0, 0].set_ylabel("mean intrinsic motivation\n(net of crowding)")
     fig.suptitle(
-        "Pattern 3 — crowding out: sanctions alone vs none, motivation "
-        + effect_label(effects, "3a")
-        + f"  ({seeds_note(results, 3)})",
+        "Pattern 3 — crowding out in every mode (sanctions removed at the dotted line in the "
+        f"orange arm); {seeds_note(results, 3)}",
         fontsize=9,
     )
     fig.tight_layout()
@@ -406,35 +422,53 @@ def figure_6(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
 def figure_7(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     frame = results.of(7)
     n = steps[7]
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), width_ratios=[1.4, 1])
+    ax = axes[0]
     groups = [
-        ("no cut (placebo)", [arm_values(frame, f"{m}/placebo", "government_led") for m in MODES]),
         (
-            "budget cut −50% (lasting shock)",
-            [arm_values(frame, f"{m}/cut", "government_led") for m in MODES],
-        ),
-        (
-            "budget −50% from the start (no shock; statism and governance only)",
-            [arm_values(frame, f"{m}/lean", "government_led") for m in MODES],
-        ),
+            f"{label}, {'no cut' if arm == 'placebo' else 'cut −50%'}",
+            [arm_values(frame, f"{m}/{trade}/{arm}", "government_led") for m in MODES],
+        )
+        for trade, label in (("trade", "trade on"), ("notrade", "trade off"))
+        for arm in ("placebo", "cut")
     ]
-    bars(ax, MODES, groups, ["#90a4ae", "#c62828", "#ffb74d"], "government-led partnerships formed")
+    bars(
+        ax,
+        MODES,
+        groups,
+        ["#90a4ae", "#c62828", "#cfd8dc", "#ef9a9a"],
+        "government-led partnerships formed",
+        hatches=[None, None, "//", "//"],
+    )
     for i, m in enumerate(MODES):
-        row = effects.loc[effects["contrast"] == f"7{m[0]}"].iloc[0]
+        on = effects.loc[effects["contrast"] == f"7{m[0]}"].iloc[0]
+        off = effects.loc[effects["contrast"] == f"7{m[0]}-notrade"].iloc[0]
         ax.text(
             i,
             ax.get_ylim()[1] * 1.02,
-            f"cut − placebo\n{row['diff']:+.1f} [{row['ci_low']:+.1f}, {row['ci_high']:+.1f}]"
-            f"\nA12 {row['a12']:.2f}",
+            f"cut − no cut\non {on['diff']:+.1f} [{on['ci_low']:+.1f}, {on['ci_high']:+.1f}]"
+            f"\noff {off['diff']:+.1f} [{off['ci_low']:+.1f}, {off['ci_high']:+.1f}]",
             ha="center",
             va="bottom",
-            fontsize=7.5,
+            fontsize=7,
         )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=7.5)
-    ax.set_title(
-        f"Pattern 7 — formation in months {cut_step(n)}–{n} under a lasting government budget "
-        f"cut; {seeds_note(results, 7)}",
-        pad=44,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=4, fontsize=7)
+    ax.set_title(f"Formation in months {cut_step(n)}–{n}", pad=44)
+    ax = axes[1]
+    groups = [
+        (
+            "no cut" if arm == "placebo" else "cut −50%",
+            [arm_values(frame, f"{m}/trade/{arm}", "control_conceded") for m in MODES],
+        )
+        for arm in ("placebo", "cut")
+    ]
+    bars(ax, MODES, groups, ["#90a4ae", "#c62828"], "control conceded by leads (mean)")
+    ax.legend(fontsize=7)
+    ax.set_title("Control traded (trade on)", pad=44)
+    fig.suptitle(
+        f"Pattern 7 — a lasting government budget cut, with and without the control trade; "
+        f"{seeds_note(results, 7)}",
+        fontsize=9,
     )
     fig.tight_layout()
     return fig
@@ -442,14 +476,16 @@ def figure_7(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
 
 def figure_8(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
     frame = results.of(8)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
-    panels = (
-        ("member_exit_rate", "member exits (incl. re-tendered seats)\nper member-month"),
-        ("dissolution_hazard", "dissolutions per partnership-month"),
-        ("inclusiveness", "share of organisations ever in a partnership"),
-    )
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6))
     rng = np.random.default_rng(0)
-    for ax, (measure, label) in zip(axes, panels, strict=True):
+    for ax, (measure, label) in zip(
+        axes[[0, 2]],
+        (
+            ("member_exit_rate", "member exits (incl. re-tendered seats)\nper member-month"),
+            ("inclusiveness", "share of organisations ever in a partnership"),
+        ),
+        strict=True,
+    ):
         for i, m in enumerate(MODES):
             v = arm_values(frame, m, measure)
             ax.scatter(
@@ -459,9 +495,28 @@ def figure_8(results: Results, effects: pd.DataFrame, steps: dict[int, int]):
             ax.errorbar(i + 0.3, mean, yerr=half, fmt="o", color="black", capsize=3, ms=4)
         ax.set_xticks(range(len(MODES)), MODES, fontsize=8)
         ax.set_title(label)
+    ax = axes[1]
+    for m in MODES:
+        runs = results.series[8][m]
+        age = np.concatenate([r["age"] for r in runs])
+        end = np.concatenate([r["end"] for r in runs])
+        cross = np.concatenate([r["cross"] for r in runs])
+        ends = np.array(["", "dissolved", "completed"], dtype=object)[end[cross]]
+        times, incidence = incidence_curve(age[cross], ends, "dissolved")
+        t = np.concatenate(([0], times))
+        f = np.concatenate(([0.0], incidence))
+        value = np.nanmean(arm_values(frame, m, "dissolution_incidence"))
+        ax.step(t, f, where="post", color=MODE_COLOURS[m], label=f"{m} ({value:.2f} at 60)")
+    ax.axvline(INCIDENCE_AGE, color="#9e9e9e", ls=":", lw=1)
+    ax.set_xlim(0, steps[8])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("partnership age (months)")
+    ax.set_title("cross-sector partnerships dissolved\n(cumulative incidence, pooled)")
+    ax.legend(fontsize=7, loc="upper left")
     fig.suptitle(
         "Pattern 8 — churn, stability and inclusiveness by mode (default parameters); "
-        + seeds_note(results, 8),
+        + seeds_note(results, 8)
+        + "; the value at 60 months is the mean of the per-seed estimates",
         fontsize=9,
     )
     fig.tight_layout()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from coopsim.cli import app
 from coopsim.experiments import run_sweep
-from coopsim.experiments.discovery import discover
+from coopsim.experiments.discovery import discover, discover_cases
 from coopsim.report import write_report
 from coopsim.scenario import ScenarioError, sweep_from_dict
 
@@ -122,3 +122,18 @@ def test_sweep_discover_is_checked():
     spec["sweep"]["discover"] = {"outcome": "sustainability_index"}
     with pytest.raises(ScenarioError, match="give one of `below:` or `above:`"):
         sweep_from_dict(spec)
+
+
+def test_cases_given_as_a_table_find_the_same_box():
+    """``discover_cases``: the same PRIM on a table of cases that no sweep kept (a planted box
+    on an outcome computed outside the sweep, e.g. a contrast between two sweeps)."""
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"a": rng.uniform(0, 1, 400), "b": rng.uniform(0, 1, 400)})
+    values = pd.Series(np.where((x["a"] < 0.3) & (x["b"] > 0.6), -1.0, 1.0))
+    found = discover_cases(x, values, "contrast", below=0.0)
+    assert found.cases == 400 and found.of_interest == int((values < 0).sum())
+    best = found.boxes.iloc[0]
+    assert best["coverage"] >= 0.9 and best["density"] >= 0.9
+    limits = _limits(found)
+    assert limits["a"][1] == pytest.approx(0.3, abs=0.03)
+    assert limits["b"][0] == pytest.approx(0.6, abs=0.03)

@@ -37,7 +37,14 @@ import pandas as pd
 
 from coopsim import io
 
-__all__ = ["METHODS", "Discovery", "discover", "discovery_folder", "write_discovery"]
+__all__ = [
+    "METHODS",
+    "Discovery",
+    "discover",
+    "discover_cases",
+    "discovery_folder",
+    "write_discovery",
+]
 
 METHODS = ("prim", "cart")
 THRESHOLD = 0.8
@@ -137,7 +144,46 @@ def discover(
         raise ValueError("give one of below= or above=")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose prim or cart")
-    x, values, names, left_out = _cases(sweep_dir, outcome)
+    x, values, _, left_out = _cases(sweep_dir, outcome)
+    return discover_cases(
+        x,
+        values,
+        outcome,
+        below=below,
+        above=above,
+        method=method,
+        threshold=threshold,
+        peel_alpha=peel_alpha,
+        mass_min=mass_min,
+        max_boxes=max_boxes,
+        left_out=left_out,
+    )
+
+
+def discover_cases(
+    x: pd.DataFrame,
+    values: pd.Series,
+    outcome: str,
+    *,
+    below: float | None = None,
+    above: float | None = None,
+    method: str = "prim",
+    threshold: float = THRESHOLD,
+    peel_alpha: float = PEEL_ALPHA,
+    mass_min: float = MASS_MIN,
+    max_boxes: int = MAX_BOXES,
+    left_out: int = 0,
+) -> Discovery:
+    """``discover`` on cases given as a table: ``x`` one column per parameter (numbers, or
+    categories), ``values`` the outcome of each case (in the same order, no missing values).
+    For outcomes a sweep did not keep, e.g. a paired contrast between two sweeps on one design."""
+    if (below is None) == (above is None):
+        raise ValueError("give one of below= or above=")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: choose prim or cart")
+    x = x.reset_index(drop=True)
+    values = pd.Series(values).reset_index(drop=True)
+    names = list(x.columns)
     relation, cut = ("below", below) if below is not None else ("above", above)
     assert cut is not None
     y = (values < cut if relation == "below" else values > cut).to_numpy()

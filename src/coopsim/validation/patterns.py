@@ -44,6 +44,7 @@ from coopsim.model.config import MODES, Shock
 from coopsim.model.partnerships import DISSOLVED
 from coopsim.model.population import alignment
 from coopsim.model.sectors import GOAL_DIMENSIONS, GOVERNMENT, SECTOR_DEFAULTS, SECTORS
+from coopsim.statistics import Measure, RunData
 from coopsim.validation.stats import PairedEffect, paired_effect
 
 MUTABLE_SECTIONS = ("incentives",)
@@ -554,12 +555,30 @@ REGIMES = {
 }
 
 
+# Which regimes are distinct runs in each mode: every mode sanctions, but only the payoff rules
+# that pay rewards (pluralism's ContractShares, governance's AgreedShares) pay rewards, and only
+# those that graduate (corporatism's SectorQuotas, AgreedShares) warn first (docs/ODD.md §7.8).
+# A regime the mode's rules cannot tell from another is not run twice: under statism rewards and
+# graduation both do nothing; under pluralism graduation does nothing; under corporatism rewards
+# do nothing, so its ``reward_graduated`` arm is graduated sanctions alone.
+CROWDING_REGIMES: dict[str, tuple[str, ...]] = {
+    "governance": ("none", "sanction_only", "reward_graduated", "reward_sanction"),
+    "statism": ("none", "sanction_only"),
+    "pluralism": ("none", "sanction_only", "reward_sanction"),
+    "corporatism": ("none", "sanction_only", "reward_graduated"),
+}
+CROWDING_MODES = tuple(CROWDING_REGIMES)
+
+
 def _crowding_arms(steps: int) -> dict[str, Arm]:
-    out = {name: arm("governance", **kw) for name, kw in REGIMES.items()}
+    out = {}
     off = {"incentives.sanction": 0.0, "incentives.reward": 0.0}
-    out["sanctions_removed"] = arm(
-        "governance", changes=((steps // 2, off),), **REGIMES["sanction_only"]
-    )
+    for m, regimes in CROWDING_REGIMES.items():
+        for name in regimes:
+            out[f"{m}/{name}"] = arm(m, **REGIMES[name])
+        out[f"{m}/sanctions_removed"] = arm(
+            m, changes=((steps // 2, off),), **REGIMES["sanction_only"]
+        )
     return out
 
 
@@ -574,6 +593,87 @@ def _crowding_measures(out: RunOutput, steps: int) -> dict[str, float]:
     }
 
 
+def _crowding_contrasts(m: str) -> tuple[Contrast, ...]:
+    """Governance keeps the contrast names of version 0.2 (3a–3g); the other modes' contrasts are
+    named ``3<initial>-<letter>`` with the same letters where the same comparison is meant."""
+
+    def name(letter: str) -> str:
+        return f"3{letter}" if m == "governance" else f"3{m[0]}-{letter}"
+
+    def q(regime: str, measure: str) -> M:
+        return M(f"{m}/{regime}", measure)
+
+    out = [
+        Contrast(
+            name("a"),
+            f"{m}: sanctions alone lower intrinsic motivation (vs no incentives)",
+            q("sanction_only", "motivation"),
+            q("none", "motivation"),
+            -1,
+            primary=True,
+        ),
+        Contrast(
+            name("b"),
+            f"{m}: the motivation loss outlasts the removal of sanctions (half a run later)",
+            q("sanctions_removed", "motivation"),
+            q("none", "motivation"),
+            -1,
+            primary=True,
+        ),
+        Contrast(
+            name("c"),
+            f"{m}: cooperation stays lower after sanctions are removed (vs never sanctioned)",
+            q("sanctions_removed", "cooperation"),
+            q("none", "cooperation"),
+            -1,
+        ),
+    ]
+    regimes = CROWDING_REGIMES[m]
+    best = "reward_graduated" if "reward_graduated" in regimes else "reward_sanction"
+    label = {
+        "governance": "rewards + graduated sanctions",
+        "pluralism": "rewards + sanctions (its rule does not graduate)",
+        "corporatism": "graduated sanctions (its rule pays no rewards)",
+    }.get(m)
+    if label is not None:
+        out += [
+            Contrast(
+                name("d"),
+                f"{m}: {label} keep more motivation than sanctions alone",
+                q(best, "motivation"),
+                q("sanction_only", "motivation"),
+                +1,
+            ),
+            Contrast(
+                name("e"),
+                f"{m}: {label}: more cooperation than sanctions alone",
+                q(best, "cooperation"),
+                q("sanction_only", "cooperation"),
+                +1,
+                primary=True,
+            ),
+        ]
+    if m == "governance":
+        out += [
+            Contrast(
+                "3f",
+                "governance: rewards + graduated sanctions: more cooperation than rewards + "
+                "immediate sanctions",
+                q("reward_graduated", "cooperation"),
+                q("reward_sanction", "cooperation"),
+                +1,
+            ),
+            Contrast(
+                "3g",
+                "governance: rewards + graduated sanctions: more cooperation than no incentives",
+                q("reward_graduated", "cooperation"),
+                q("none", "cooperation"),
+                +1,
+            ),
+        ]
+    return tuple(out)
+
+
 P3 = Pattern(
     number=3,
     key="crowding_out",
@@ -586,60 +686,7 @@ P3 = Pattern(
     full_steps=360,
     min_steps=80,
     build_arms=_crowding_arms,
-    contrasts=(
-        Contrast(
-            "3a",
-            "sanctions alone lower intrinsic motivation (vs no incentives)",
-            M("sanction_only", "motivation"),
-            M("none", "motivation"),
-            -1,
-            primary=True,
-        ),
-        Contrast(
-            "3b",
-            "the motivation loss outlasts the removal of sanctions (half a run later)",
-            M("sanctions_removed", "motivation"),
-            M("none", "motivation"),
-            -1,
-            primary=True,
-        ),
-        Contrast(
-            "3c",
-            "cooperation stays lower after sanctions are removed (vs never sanctioned)",
-            M("sanctions_removed", "cooperation"),
-            M("none", "cooperation"),
-            -1,
-        ),
-        Contrast(
-            "3d",
-            "rewards + graduated sanctions keep more motivation than sanctions alone",
-            M("reward_graduated", "motivation"),
-            M("sanction_only", "motivation"),
-            +1,
-        ),
-        Contrast(
-            "3e",
-            "rewards + graduated sanctions: more cooperation than sanctions alone",
-            M("reward_graduated", "cooperation"),
-            M("sanction_only", "cooperation"),
-            +1,
-            primary=True,
-        ),
-        Contrast(
-            "3f",
-            "rewards + graduated sanctions: more cooperation than rewards + immediate sanctions",
-            M("reward_graduated", "cooperation"),
-            M("reward_sanction", "cooperation"),
-            +1,
-        ),
-        Contrast(
-            "3g",
-            "rewards + graduated sanctions: more cooperation than no incentives",
-            M("reward_graduated", "cooperation"),
-            M("none", "cooperation"),
-            +1,
-        ),
-    ),
+    contrasts=tuple(c for m in CROWDING_MODES for c in _crowding_contrasts(m)),
     measures=_crowding_measures,
     series=lambda out, steps: {
         "mean_motivation": out.ts["mean_motivation"].to_numpy(),
@@ -946,14 +993,24 @@ def _budget_cut(steps: int, severity: float) -> list[dict[str, Any]]:
     ]
 
 
+TRADES = {"trade": True, "notrade": False}  # partnerships.control_trade
+
+
 def _scarcity_arms(steps: int) -> dict[str, Arm]:
+    """Every mode with and without the control trade, each with a lasting cut and its placebo;
+    the lean arms (a lower budget from the start, no cut event) with the trade only."""
     out = {}
     lean = ModelConfig().environment.budget * (1 - CUT_SEVERITY)
     for m in MODES:
-        out[f"{m}/placebo"] = arm(m, shocks=_budget_cut(steps, 0.0))
-        out[f"{m}/cut"] = arm(m, shocks=_budget_cut(steps, CUT_SEVERITY))
+        for t, on in TRADES.items():
+            for name, severity in (("placebo", 0.0), ("cut", CUT_SEVERITY)):
+                out[f"{m}/{t}/{name}"] = arm(
+                    m, shocks=_budget_cut(steps, severity), partnerships__control_trade=on
+                )
         if m in LEAN_MODES:
-            out[f"{m}/lean"] = arm(m, shocks=_budget_cut(steps, 0.0), environment__budget=lean)
+            out[f"{m}/trade/lean"] = arm(
+                m, shocks=_budget_cut(steps, 0.0), environment__budget=lean
+            )
     return out
 
 
@@ -965,10 +1022,15 @@ def _scarcity_measures(out: RunOutput, steps: int) -> dict[str, float]:
     in_window = formed >= at
     led = model.orgs.sector[table.view("lead")] == GOVERNMENT
     ts = out.ts[out.ts["step"] >= at]
+    conceded = pd.to_numeric(ts["control_conceded"], errors="coerce")
+    control = pd.to_numeric(ts["control_share_government"], errors="coerce")
     return {
         "government_led": float(np.sum(in_window & led)),
         "other_led": float(np.sum(in_window & ~led)),
+        "formed": float(np.sum(in_window)),
         "government_benefit_share": float(ts["benefit_share_government"].mean()),
+        "government_control_share": float(control.mean()) if control.notna().any() else math.nan,
+        "control_conceded": float(conceded.mean()) if conceded.notna().any() else 0.0,
         "public_value": float(ts["public_value"].mean()),
     }
 
@@ -981,36 +1043,79 @@ def _scarcity_series(out: RunOutput, steps: int) -> dict[str, np.ndarray]:
     return {"government_led_per_step": counts}
 
 
+def _cut_effect(m: str, t: str, measure: str) -> Diff:
+    return Diff(M(f"{m}/{t}/cut", measure), M(f"{m}/{t}/placebo", measure))
+
+
 def _scarcity_contrasts(m: str) -> tuple[Contrast, ...]:
+    def q(t: str, name: str, measure: str) -> M:
+        return M(f"{m}/{t}/{name}", measure)
+
     out = [
         Contrast(
             f"7{m[0]}",
-            f"{m}: a lasting budget cut raises government-led formation",
-            M(f"{m}/cut", "government_led"),
-            M(f"{m}/placebo", "government_led"),
+            f"{m}: a lasting budget cut raises government-led formation (control trade on)",
+            q("trade", "cut", "government_led"),
+            q("trade", "placebo", "government_led"),
             +1,
             primary=True,
-        )
+        ),
+        Contrast(
+            f"7{m[0]}-notrade",
+            f"{m}: the same without the control trade",
+            q("notrade", "cut", "government_led"),
+            q("notrade", "placebo", "government_led"),
+            +1,
+        ),
+        Contrast(
+            f"7{m[0]}-trade",
+            f"{m}: the trade adds to the cut's effect on government-led formation "
+            "(difference in differences)",
+            _cut_effect(m, "trade", "government_led"),
+            _cut_effect(m, "notrade", "government_led"),
+            +1,
+        ),
+        Contrast(
+            f"7{m[0]}-all",
+            f"{m}: a lasting budget cut raises formation of all partnerships (control trade on)",
+            q("trade", "cut", "formed"),
+            q("trade", "placebo", "formed"),
+            +1,
+        ),
     ]
     if m in LEAN_MODES:
         out.append(
             Contrast(
                 f"7{m[0]}-lean",
                 f"{m}: the same lower budget from the start (no cut event) raises it too",
-                M(f"{m}/lean", "government_led"),
-                M(f"{m}/placebo", "government_led"),
+                q("trade", "lean", "government_led"),
+                q("trade", "placebo", "government_led"),
                 +1,
             )
         )
-    out.append(
+    out += [
+        Contrast(
+            f"7{m[0]}-conceded",
+            f"{m}: under the cut, leads concede more control (control trade on)",
+            q("trade", "cut", "control_conceded"),
+            q("trade", "placebo", "control_conceded"),
+            +1,
+        ),
         Contrast(
             f"7{m[0]}-control",
-            f"{m}: under the cut, government's benefit share (control) falls",
-            M(f"{m}/cut", "government_benefit_share"),
-            M(f"{m}/placebo", "government_benefit_share"),
+            f"{m}: under the cut, government's share of control falls (control trade on)",
+            q("trade", "cut", "government_control_share"),
+            q("trade", "placebo", "government_control_share"),
             -1,
-        )
-    )
+        ),
+        Contrast(
+            f"7{m[0]}-benefit",
+            f"{m}: under the cut, government's benefit share falls (control trade on)",
+            q("trade", "cut", "government_benefit_share"),
+            q("trade", "placebo", "government_benefit_share"),
+            -1,
+        ),
+    ]
     return tuple(out)
 
 
@@ -1033,12 +1138,28 @@ P7 = Pattern(
 # Pattern 8: churn, stability and inclusiveness across modes
 
 
+INCIDENCE_AGE = 60  # months: pattern 8's stability is the dissolved share by this age
+
+
+def _incidence(model: CoopModel, group: str) -> float:
+    """Cumulative incidence of dissolution by ``INCIDENCE_AGE`` months (Aalen–Johansen, completion
+    competing, the active censored) of the run's partnerships in ``group``
+    (``coopsim.statistics``: ``dissolution_incidence``); NaN where none was followed that long."""
+    measure = Measure(
+        statistic="dissolution_incidence",
+        arguments=(("at", INCIDENCE_AGE), ("partnerships", group)),
+    )
+    return measure.value([RunData(summary={}, partnerships=model.partnerships())])
+
+
 def _mode_measures(out: RunOutput, steps: int) -> dict[str, float]:
     s, ts = out.summary, out.ts
     median = s["partnership_survival_median"]
     return {
         "member_exit_rate": float(s["member_exit_rate"]),
         "dissolution_hazard": float(s["dissolution_hazard"]),
+        "dissolution_incidence": _incidence(out.model, "cross_sector"),
+        "dissolution_incidence_all": _incidence(out.model, "all"),
         "inclusiveness": float(s["inclusiveness"]),
         "median_survival": math.nan if median is None else float(median),
         "members_left": float(ts["members_left"].sum()),
@@ -1048,10 +1169,10 @@ def _mode_measures(out: RunOutput, steps: int) -> dict[str, float]:
     }
 
 
-def _versus(measure: str, mode: str, direction: int, claim: str, primary=True):
+def _versus(measure: str, mode: str, direction: int, claim: str, primary=True, letter=None):
     return tuple(
         Contrast(
-            f"8{measure[0]}-{other[:4]}",
+            f"8{letter or measure[0]}-{other[:4]}",
             f"{claim} ({mode} vs {other})",
             M(mode, measure),
             M(other, measure),
@@ -1074,15 +1195,36 @@ P8 = Pattern(
     build_arms=_default_arms(()),
     contrasts=(
         *_versus("member_exit_rate", "pluralism", +1, "pluralism churns most"),
-        *_versus("dissolution_hazard", "corporatism", -1, "corporatism is the most stable"),
+        *_versus(
+            "dissolution_incidence",
+            "corporatism",
+            -1,
+            f"corporatism is the most stable: the fewest cross-sector partnerships dissolved by "
+            f"{INCIDENCE_AGE} months",
+        ),
+        *_versus(
+            "dissolution_hazard",
+            "corporatism",
+            -1,
+            "corporatism has the lowest dissolution hazard (all partnerships, per month)",
+            primary=False,
+            letter="h",
+        ),
         *_versus("inclusiveness", "corporatism", -1, "corporatism is the least inclusive"),
     ),
     measures=_mode_measures,
-    series=lambda out, steps: {
-        "age": _partnership_ages(out.model)[0],
-        "dissolved": _partnership_ages(out.model)[1],
-    },
+    series=lambda out, steps: _ends_series(out.model),
 )
+
+
+def _ends_series(model: CoopModel) -> dict[str, np.ndarray]:
+    """Every partnership's age, how it ended (0 active, 1 dissolved, 2 completed) and whether its
+    members come from two sectors or more (for the pooled incidence curves of pattern 8)."""
+    frame = model.partnerships()
+    end = frame["status"].map({"dissolved": 1, "completed": 2}).fillna(0).to_numpy(int)
+    cross = frame["sectors"].map(len).to_numpy() >= 2
+    return {"age": frame["age"].to_numpy(float), "end": end, "cross": cross}
+
 
 PATTERNS: dict[int, Pattern] = {p.number: p for p in (P1, P2, P3, P4, P5, P6, P7, P8)}
 
