@@ -301,7 +301,7 @@ def propose_all(model: CoopModel, leads: np.ndarray, sizes: np.ndarray, state: S
     """Draft the leads' partnerships, let each lead choose its offer and propose it if it
     expects more than going alone, and hold the talks; None if no talks were held. The talks
     are logged when ``state`` is given."""
-    from coopsim.model import terms
+    from coopsim.model import terms  # here: terms builds on this module's Drafts
 
     drafts = draft(model, leads, sizes)
     if not len(drafts):
@@ -372,7 +372,7 @@ def propose(model: CoopModel, lead: int, size: int) -> Proposal | None:
 def found(model: CoopModel, talks, state: StepState) -> None:
     """Found the partnerships whose talks agreed, on their terms; log every talk; negotiation
     costs are owed from now on."""
-    from coopsim.model import terms
+    from coopsim.model import terms  # here: terms builds on this module's Drafts
 
     cfg = model.config
     drafts, joins = terms.agreed_drafts(talks)
