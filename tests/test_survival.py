@@ -96,6 +96,10 @@ def test_completion_competes_rather_than_censors():
     """One minus the Kaplan–Meier with completions censored overstates the share dissolved."""
     table = aalen_johansen(TIED_AGES, TIED_ENDS, ENDS)
     km = aalen_johansen(TIED_AGES, [e if e == "dissolved" else "" for e in TIED_ENDS], ENDS)
+    # By hand: 1 − (1 − 2/10)(1 − 1/4) = 2/5 with completions censored; with completion
+    # competing, 2/10 + (7/10)(5/6)(1/4) = 83/240 dissolve by age 5.
+    assert km["survival"][-1] == pytest.approx(3 / 5, abs=1e-12)
+    assert table["incidence_dissolved"][-1] == pytest.approx(83 / 240, abs=1e-12)
     assert 1 - km["survival"][-1] > table["incidence_dissolved"][-1]
 
 
