@@ -45,6 +45,7 @@ __all__ = [
     "UnguardedScript",
     "WorkerLost",
     "executor_kind",
+    "gather",
     "init_worker",
     "make_executor",
     "run_all",
@@ -508,3 +509,29 @@ def _never_finish(exc: BaseException) -> RuntimeError:
         f"({type(exc).__name__}: {exc}); when coopsim is called from a script, call it under "
         '`if __name__ == "__main__":` (worker processes import the script)'
     )
+
+
+def gather(
+    fn: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    *,
+    executor: str | None = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    preload: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """``fn(task)`` for every task, on an executor made for them (``make_executor``) and closed
+    after: the results in task order; ``progress(done, total)`` after each."""
+    runner = make_executor(executor, workers, scheduler, len(tasks), preload)
+    results: list[Any] = [None] * len(tasks)
+    finished = False
+    try:
+        for done, (index, result) in enumerate(run_all(runner, fn, tasks), start=1):
+            results[index] = result
+            if progress:
+                progress(done, len(tasks))
+        finished = True
+    finally:
+        runner.close(cancel=not finished)
+    return results

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coopsim.executors import make_executor, run_all
+from coopsim.executors import gather
 from coopsim.model import CoopModel, ModelConfig
 from coopsim.model import trust as trust_rules
 from coopsim.model.config import MODES, Shock
@@ -1330,17 +1330,15 @@ def run_patterns(
     or on Dask (``executor="dask"``, or an existing cluster's ``scheduler``, as for sweeps).
     The results do not depend on where the jobs run."""
     jobs = plan(list(patterns), seeds, steps, full)
-    outputs: list[list[dict[str, Any]]] = [[] for _ in jobs]
-    runner = make_executor(executor, workers, scheduler, len(jobs), WORKER_MODULES)
-    finished = False
-    try:
-        for done, (index, result) in enumerate(run_all(runner, run_job, jobs), start=1):
-            outputs[index] = result
-            if progress:
-                progress(done, len(jobs))
-        finished = True
-    finally:
-        runner.close(cancel=not finished)
+    outputs = gather(
+        run_job,
+        jobs,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        preload=WORKER_MODULES,
+        progress=progress,
+    )
     rows = [row for result in outputs for row in result]  # in the order of the jobs
     records = [
         {"pattern": r["pattern"], "arm": r["arm"], "seed": r["seed"], **r["measures"]} for r in rows

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from coopsim.executors import make_executor, run_all
+from coopsim.executors import gather
 from coopsim.model import CoopModel
 from coopsim.scenario import load_scenario
 from coopsim.validation.patterns import Diff, M, Quantity, RelativeLoss
@@ -250,17 +250,7 @@ def run_claims(
         for arm in s.arms_needed()
         for seed in seeds
     ]
-    rows: list[dict[str, Any]] = [{} for _ in jobs]
-    runner = make_executor("processes", workers, None, len(jobs), WORKER_MODULES)
-    finished = False
-    try:
-        for done, (index, result) in enumerate(run_all(runner, run_job, jobs), start=1):
-            rows[index] = result
-            if progress:
-                progress(done, len(jobs))
-        finished = True
-    finally:
-        runner.close(cancel=not finished)
+    rows = gather(run_job, jobs, workers=workers, preload=WORKER_MODULES, progress=progress)
     return pd.DataFrame(rows)
 
 
